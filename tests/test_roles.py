@@ -1,0 +1,105 @@
+"""Roles are groups with permissions; each demo user sees only what their role allows."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.roles import LOAN_OFFICER, REVIEWER, STAFF
+
+pytestmark = pytest.mark.django_db
+
+PERMISSIONS = [
+    "verifications.add_applicant",
+    "verifications.change_applicant",
+    "verifications.view_applicant",
+    "verifications.send_invite",
+    "verifications.decide_applicant",
+    "verifications.refresh_data",
+    "verifications.view_smile_data",
+    "verifications.view_employment_history",
+    "verifications.view_contribution",
+    "verifications.view_webhookevent",
+    "verifications.delete_applicant",
+    "verifications.replay_webhookevent",
+]
+
+# role -> the permissions from PERMISSIONS it holds
+EXPECTED = {
+    STAFF: {
+        "verifications.add_applicant",
+        "verifications.change_applicant",
+        "verifications.view_applicant",
+        "verifications.send_invite",
+    },
+    REVIEWER: {
+        "verifications.view_applicant",
+        "verifications.decide_applicant",
+        "verifications.refresh_data",
+        "verifications.view_smile_data",
+        "verifications.view_employment_history",
+        "verifications.view_contribution",
+        "verifications.view_webhookevent",
+    },
+    LOAN_OFFICER: {
+        "verifications.view_applicant",
+        "verifications.view_employment_history",
+    },
+}
+
+
+@pytest.mark.parametrize("fixture", ["sam", "rita", "omar"])
+@pytest.mark.parametrize("permission", PERMISSIONS)
+def test_permission_matrix(request, fixture, permission):
+    user = request.getfixturevalue(fixture)
+    role = user.groups.get().name
+    assert user.has_perm(permission) is (permission in EXPECTED[role])
+
+
+def test_a_user_without_a_role_holds_no_permission(charlie):
+    assert not any(charlie.has_perm(permission) for permission in PERMISSIONS)
+
+
+ADMIN_PAGES = {
+    # page: who gets 200 (everyone else logged in gets 403)
+    "/admin/verifications/applicant/": {"staff", "reviewer", "officer", "admin"},
+    "/admin/verifications/applicant/add/": {"staff", "admin"},
+    "/admin/verifications/invite/": {"staff", "reviewer", "admin"},
+    "/admin/verifications/linkedaccount/": {"staff", "reviewer", "admin"},
+    "/admin/verifications/contribution/": {"reviewer", "admin"},
+    "/admin/verifications/employment/": {"reviewer", "admin"},
+    "/admin/verifications/identity/": {"reviewer", "admin"},
+    "/admin/verifications/webhookevent/": {"reviewer", "admin"},
+    "/admin/verifications/syncrun/": {"reviewer", "admin"},
+    "/admin/verifications/decision/": {"reviewer", "admin"},
+    "/admin/accounts/user/": {"admin"},
+    "/admin/django_q/schedule/": {"admin"},
+}
+
+
+@pytest.mark.parametrize("username", ["admin", "staff", "reviewer", "officer"])
+def test_each_demo_user_logs_in_and_sees_only_what_the_role_allows(client, username):
+    call_command("seed_demo", password="demo-pass-123", stdout=StringIO())
+    assert client.login(username=username, password="demo-pass-123")
+    assert client.get("/admin/").status_code == 200
+    for page, allowed in ADMIN_PAGES.items():
+        expected = 200 if username in allowed else 403
+        assert client.get(page).status_code == expected, (username, page)
+
+
+def test_seed_demo_is_idempotent(django_user_model):
+    from verifications.models import Applicant
+
+    call_command("seed_demo", password="a", stdout=StringIO())
+    call_command("seed_demo", password="b", stdout=StringIO())
+    assert django_user_model.objects.count() == 4
+    assert Applicant.objects.count() == 4
+    assert django_user_model.objects.get(username="admin").is_superuser
+    assert django_user_model.objects.get(username="officer").check_password("b")
+
+
+def test_seed_demo_prints_the_passwords(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "reviewer" in out and "Compliance reviewer" in out
+    assert "Sample applicants: 4 (4 new)." in out

@@ -1,0 +1,178 @@
+"""Settings come from the environment; production refuses to start half-configured."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.processes import ROOT
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "d9Jx2-q8vLr4TnZ0aWp6YcHs3EuK7mBf1GoNi5XtRbVy-ePzQl",
+    "ALLOWED_HOSTS": "portal.example.com",
+    "SITE_URL": "https://portal.example.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+SHOW = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "db": settings.DATABASES["default"],
+    "q": settings.Q_CLUSTER,
+    "smile": [settings.SMILE_API_URL, settings.SMILE_LINK_API_URL, settings.SMILE_WINK_SCRIPT_URL],
+    "debug": settings.DEBUG,
+    "hosts": settings.ALLOWED_HOSTS,
+    "email": settings.EMAIL_BACKEND,
+    "invite_ttl": settings.INVITE_TTL_DAYS,
+}, default=str))
+"""
+
+
+def run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
+    # A clean environment: only what the test gives, so nothing leaks in from the machine.
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DJANGO_SETTINGS_MODULE": "verification_portal.settings",
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        **variables,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def settings_with(**variables: str) -> dict:
+    result = run_python(SHOW, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def manage_py(*args: str, **variables: str) -> subprocess.CompletedProcess:
+    return run_python(
+        "import sys; from django.core.management import execute_from_command_line; "
+        f"execute_from_command_line(['manage.py', *{list(args)!r}])",
+        **variables,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_python(SHOW, DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_mode_has_safe_local_defaults():
+    found = settings_with(DEBUG="true")
+    assert found["debug"] is True
+    assert found["hosts"] == ["127.0.0.1", "localhost", "[::1]"]
+    assert found["db"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert found["db"]["NAME"].endswith("db.sqlite3")
+    assert found["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert found["invite_ttl"] == 7
+
+
+def test_sqlite_is_configured_for_a_web_process_and_a_worker_sharing_it():
+    options = settings_with(DEBUG="true")["db"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
+    assert options["timeout"] == 20
+
+
+def test_any_database_url_works():
+    url = "postgres://alice:pw@db.internal:6432/portal"
+    db = settings_with(**{**PRODUCTION, "DATABASE_URL": url})["db"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == (
+        "db.internal",
+        6432,
+        "portal",
+        "alice",
+    )
+
+
+def test_a_bad_database_url_is_refused_with_a_clear_message():
+    result = run_python(SHOW, **{**PRODUCTION, "DATABASE_URL": "nosuchdb://somewhere/x"})
+    assert result.returncode != 0
+    assert "DATABASE_URL is not a database URL Django understands" in result.stderr
+
+
+def test_a_bad_number_is_refused():
+    result = run_python(SHOW, **PRODUCTION, INVITE_TTL_DAYS="a week")
+    assert result.returncode != 0
+    assert "invalid literal for int()" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("mode", "api", "link"),
+    [
+        ("sandbox", "https://sandbox.smileapi.io/v1", "https://link-sandbox.smileapi.io/v1"),
+        ("production", "https://open.smileapi.io/v1", "https://link.smileapi.io/v1"),
+    ],
+)
+def test_smile_mode_picks_the_default_hosts(mode, api, link):
+    smile = settings_with(**PRODUCTION, SMILE_MODE=mode)["smile"]
+    assert smile == [api, link, "https://web.smileapi.io/v2/smile.v2.js"]
+
+
+def test_smile_hosts_can_be_pointed_elsewhere():
+    smile = settings_with(
+        **PRODUCTION,
+        SMILE_API_URL="http://127.0.0.1:8765/v1/",
+        SMILE_LINK_API_URL="http://127.0.0.1:8765/link/v1",
+        SMILE_WINK_SCRIPT_URL="http://127.0.0.1:8765/v2/smile.v2.js",
+    )["smile"]
+    assert smile == [
+        "http://127.0.0.1:8765/v1",
+        "http://127.0.0.1:8765/link/v1",
+        "http://127.0.0.1:8765/v2/smile.v2.js",
+    ]
+
+
+def test_an_unknown_smile_mode_is_refused():
+    result = run_python(SHOW, **PRODUCTION, SMILE_MODE="live")
+    assert result.returncode != 0
+    assert "SMILE_MODE must be 'sandbox' or 'production'" in result.stderr
+
+
+def test_the_orm_broker_is_the_default_and_redis_is_used_when_configured():
+    orm = settings_with(**PRODUCTION)["q"]
+    assert orm["orm"] == "default"
+    assert "redis" not in orm
+    assert orm["timeout"] < orm["retry"]
+
+    redis = settings_with(**PRODUCTION, REDIS_URL="redis://cache.internal:6379/2")["q"]
+    assert redis["redis"] == "redis://cache.internal:6379/2"
+    assert "orm" not in redis
+
+
+def test_the_deploy_check_is_clean_with_production_settings():
+    result = manage_py("check", "--deploy", "--fail-level", "DEBUG", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_mode_warns_when_smile_credentials_are_missing():
+    result = manage_py("check", **PRODUCTION, SMILE_MODE="production")
+    assert "verifications.W001" in result.stderr
+    assert "verifications.W002" in result.stderr
+
+    configured = manage_py(
+        "check",
+        **PRODUCTION,
+        SMILE_MODE="production",
+        SMILE_CLIENT_ID="id",
+        SMILE_CLIENT_SECRET="secret",
+        SMILE_WEBHOOK_SECRET="whsec",
+    )
+    assert "verifications.W00" not in configured.stderr + configured.stdout
+
+
+def test_sandbox_mode_does_not_nag_about_credentials():
+    result = manage_py("check", **PRODUCTION)
+    assert "verifications.W00" not in result.stderr + result.stdout

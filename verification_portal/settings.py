@@ -1,0 +1,211 @@
+"""Settings for the Verification Portal, read from the environment (django-environ).
+
+Every variable is documented in README.md. A local `.env` file is read when present; real
+environment variables win over it.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# Dev-safe defaults exist only with DEBUG=true; production must say what it wants.
+if DEBUG:
+    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-key")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG=false the portal refuses to start without it: "
+            "set SECRET_KEY to a long random string (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`), "
+            "or set DEBUG=true for local development."
+        )
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "accounts",
+    "verifications",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_q",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "verification_portal.urls"
+WSGI_APPLICATION = "verification_portal.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    scheme = url.partition("://")[0]
+    # django-environ turns an unknown scheme into an engine name and fails much later.
+    if scheme not in environ.Env.DB_SCHEMES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database URL Django understands (scheme {scheme!r}); "
+            "expected for example sqlite:///db.sqlite3 or postgres://user@host:5432/name"
+        )
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # The web process and the worker share one SQLite file: take the write lock up
+        # front and wait for it, so neither fails with "database is locked".
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "timeout": 20,
+            **config.get("OPTIONS", {}),
+        }
+    else:
+        config.setdefault("CONN_MAX_AGE", 60)
+        config.setdefault("CONN_HEALTH_CHECKS", True)
+    return config
+
+
+DATABASES = {"default": _database(env.str("DATABASE_URL", default="sqlite:///db.sqlite3"))}
+if DATABASES["default"]["NAME"] == "db.sqlite3":
+    DATABASES["default"]["NAME"] = str(BASE_DIR / "db.sqlite3")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Manila")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="verification@localhost")
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Production runs gunicorn behind a TLS-terminating proxy that sets X-Forwarded-Proto
+    # (README, "Deploy"); without this every request would look like plain HTTP.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+# --- Smile ----------------------------------------------------------------------------------
+SMILE_MODE = env.str("SMILE_MODE", default="sandbox")
+if SMILE_MODE not in ("sandbox", "production"):
+    raise ImproperlyConfigured(f"SMILE_MODE must be 'sandbox' or 'production', not {SMILE_MODE!r}")
+_SMILE_HOSTS = {
+    "sandbox": ("https://sandbox.smileapi.io/v1", "https://link-sandbox.smileapi.io/v1"),
+    "production": ("https://open.smileapi.io/v1", "https://link.smileapi.io/v1"),
+}
+SMILE_API_URL = env.str("SMILE_API_URL", default=_SMILE_HOSTS[SMILE_MODE][0]).rstrip("/")
+SMILE_LINK_API_URL = env.str("SMILE_LINK_API_URL", default=_SMILE_HOSTS[SMILE_MODE][1]).rstrip("/")
+SMILE_WINK_SCRIPT_URL = env.str(
+    "SMILE_WINK_SCRIPT_URL", default="https://web.smileapi.io/v2/smile.v2.js"
+)
+SMILE_CLIENT_ID = env.str("SMILE_CLIENT_ID", default="")
+SMILE_CLIENT_SECRET = env.str("SMILE_CLIENT_SECRET", default="")
+SMILE_WEBHOOK_SECRET = env.str("SMILE_WEBHOOK_SECRET", default="")
+SMILE_WEBHOOK_SECRET_PREVIOUS = env.str("SMILE_WEBHOOK_SECRET_PREVIOUS", default="")
+SMILE_TEMPLATE_ID = env.str("SMILE_TEMPLATE_ID", default="")
+
+INVITE_TTL_DAYS = env.int("INVITE_TTL_DAYS", default=7)
+
+# --- Background jobs (django-q2) ------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER = {
+    "name": "verification_portal",
+    "workers": env.int("Q_WORKERS", default=2),
+    # A task may run for `timeout` seconds; an unacknowledged task is handed out again after
+    # `retry` seconds, so retry must exceed timeout or a slow sync would run twice at once.
+    "timeout": 300,
+    "retry": 360,
+    "max_attempts": 3,
+    "save_limit": 1000,
+    "catch_up": False,
+    "label": "Background jobs",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django_q": {"level": "WARNING"}},
+}

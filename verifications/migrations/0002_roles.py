@@ -1,0 +1,20 @@
+"""Create the Staff, Compliance reviewer and Loan officer groups with their permissions."""
+
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    from accounts.roles import sync_roles
+
+    sync_roles(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("verifications", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
