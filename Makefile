@@ -38,6 +38,7 @@ run: export SMILE_CLIENT_ID ?= sandbox-client-id
 run: export SMILE_CLIENT_SECRET ?= sandbox-client-secret
 run: export SMILE_WEBHOOK_SECRET ?= sandbox-webhook-secret
 run: export SMILE_SANDBOX_WEBHOOK_URL ?= http://127.0.0.1:8000/webhooks/smile/
+run: export SMILE_SANDBOX_STATE_FILE ?= sandbox-state.json
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -30,10 +30,15 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _collected_static() -> None:
-    """Production storage serves hashed static files from a manifest: build it once."""
+def _collected_static(tmp_path_factory) -> None:
+    """Production storage serves hashed static files from a manifest: build it once per run.
+
+    Into a folder of this run, so runs side by side in one checkout never share one.
+    """
+    from django.conf import settings
     from django.core.management import call_command
 
+    settings.STATIC_ROOT = str(tmp_path_factory.mktemp("static"))
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
@@ -90,3 +95,60 @@ def charlie(db, django_user_model):
 def _fast_password_hashing(settings) -> None:
     # PBKDF2's cost is the point in production and pure waiting in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def smile_sandbox(settings):
+    """The bundled Smile sandbox on a free loopback port, with the portal pointed at it.
+
+    It accepts the suite's API key and secret and signs webhooks with the suite's secret;
+    webhooks go nowhere until a test configures a receiver.
+    """
+    from smile_sandbox.testing import start_sandbox
+
+    with start_sandbox(
+        client_id=settings.SMILE_CLIENT_ID,
+        client_secret=settings.SMILE_CLIENT_SECRET,
+        webhook_secret=settings.SMILE_WEBHOOK_SECRET,
+    ) as sandbox:
+        settings.SMILE_API_URL = sandbox.api_url
+        settings.SMILE_LINK_API_URL = sandbox.link_api_url
+        settings.SMILE_WINK_SCRIPT_URL = sandbox.script_url
+        # Retries keep their shape; the waits between them shrink to keep the suite quick.
+        settings.SMILE_RETRY_BACKOFF = 0.01
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, keep the test database in a file, so real worker processes can share it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
+@pytest.fixture
+def receiver(live_server, smile_sandbox, settings):
+    """The sandbox delivers its signed webhooks to the portal under test."""
+    url = live_server.url + "/webhooks/smile/"
+    smile_sandbox.configure_webhooks(url, settings.SMILE_WEBHOOK_SECRET)
+    return url
+
+
+@pytest.fixture
+def portal_url(live_server, settings) -> str:
+    """The live test server, as a browser test should address it."""
+    # Chromium keeps Secure cookies on http://localhost, not on http://127.0.0.1.
+    url = live_server.url.replace("127.0.0.1", "localhost")
+    settings.SITE_URL = url
+    settings.CSRF_TRUSTED_ORIGINS = [url]
+    # The live server serves static files from the apps' folders by their plain names; the
+    # hashed names of the production manifest exist only under gunicorn + WhiteNoise (e2e).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return url

@@ -83,3 +83,46 @@ def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def database_url_of_this_run() -> str:
+    """A DATABASE_URL for the database this test run uses, for the processes it starts."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def wait_until(condition, timeout: float = 60, interval: float = 0.2, message: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(message or f"condition not met within {timeout} s")
+
+
+@contextlib.contextmanager
+def qcluster(env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """A real django-q2 worker cluster process."""
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

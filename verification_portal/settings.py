@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_q",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "verification_portal.urls"
@@ -179,8 +181,14 @@ SMILE_CLIENT_SECRET = env.str("SMILE_CLIENT_SECRET", default="")
 SMILE_WEBHOOK_SECRET = env.str("SMILE_WEBHOOK_SECRET", default="")
 SMILE_WEBHOOK_SECRET_PREVIOUS = env.str("SMILE_WEBHOOK_SECRET_PREVIOUS", default="")
 SMILE_TEMPLATE_ID = env.str("SMILE_TEMPLATE_ID", default="")
+# How the client retries a failed call: attempts in all, and the first backoff in seconds
+# (doubling, with jitter). Not environment settings: tune them here if Smile asks.
+SMILE_MAX_ATTEMPTS = 4
+SMILE_RETRY_BACKOFF = 0.5
 
 INVITE_TTL_DAYS = env.int("INVITE_TTL_DAYS", default=7)
+INVITE_REMINDER_DAYS = env.int("INVITE_REMINDER_DAYS", default=3)
+LENDER_NAME = env.str("LENDER_NAME", default="Verification Portal")
 
 # --- Background jobs (django-q2) ------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -200,6 +208,26 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# Rate limits (django-ratelimit) count in the default cache, which must be shared by every
+# web process: Redis when REDIS_URL is set. Without it each process counts alone, which is
+# right for `make run` (one process) and the reason production is told to set REDIS_URL.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit does not know Django's own RedisCache, which increments atomically;
+    # LocMemCache (no REDIS_URL) is what our verifications.W003 is about.
+    "django_ratelimit.W001",
+    "django_ratelimit.E003",
+]
+RATELIMIT_VIEW = "verifications.views.rate_limited"
+
+# --- Verification workflow ------------------------------------------------------------------
+SYNC_REFRESH_HOURS = env.int("SYNC_REFRESH_HOURS", default=24 * 7)
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,8 @@ class VerificationsConfig(AppConfig):
     verbose_name = "Verifications"
 
     def ready(self) -> None:
-        checks.register(check_smile_settings, checks.Tags.security, deploy=False)
+        checks.register(check_smile_settings, checks.Tags.security)
+        checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
 
 
 def check_smile_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
@@ -34,3 +35,16 @@ def check_smile_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage
             )
         )
     return messages
+
+
+def check_shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Rate limits need a cache every web process shares."""
+    if settings.DEBUG or settings.REDIS_URL:
+        return []
+    return [
+        checks.Warning(
+            "REDIS_URL is not set: rate limits are counted per web process.",
+            hint="Set REDIS_URL in production; it is the task broker and the shared cache.",
+            id="verifications.W003",
+        )
+    ]

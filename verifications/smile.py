@@ -1,0 +1,531 @@
+"""The one module that speaks HTTP to Smile's Open API.
+
+Every call goes through `SmileClient._request`: HTTP Basic auth, connect/read timeouts, the
+`{code, message, requestId, data}` envelope, bounded retries, and typed errors that say whether
+trying again later can help. Smile's `requestId` is in every error and log line; the API key,
+secret and user tokens are in none.
+
+Retries are written here rather than with urllib3's `Retry` because we cap how long a
+`Retry-After` may hold a worker (a longer one fails fast as `SmileRateLimited`, and the task
+queue retries later) and log each attempt with Smile's requestId.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import requests
+import urllib3
+from django.conf import settings
+
+from verification_portal import __version__
+from verifications import smile_records
+from verifications.smile_records import Kind, MalformedRecord, Record
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = f"VerificationPortal/{__version__} (+https://github.com/verification-portal)"
+MAX_PAGE_SIZE = 150
+
+
+# --- Errors ---------------------------------------------------------------------------------
+
+
+class SmileError(Exception):
+    """A call to Smile failed. `permanent` says whether repeating it can ever help."""
+
+    permanent = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "",
+        request_id: str = "",
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        details = ", ".join(
+            part
+            for part in (
+                f"HTTP {self.status}" if self.status else "",
+                self.code,
+                f"requestId {self.request_id}" if self.request_id else "",
+            )
+            if part
+        )
+        return f"{self.message} ({details})" if details else self.message
+
+
+class SmileAuthError(SmileError):
+    """Smile refused our API key and secret, or this key may not do that."""
+
+
+class SmileNotFound(SmileError):
+    """The user, account, provider or record does not exist at Smile."""
+
+
+class SmileInvalidParameters(SmileError):
+    """Smile refused what we sent (a bug on our side, or data it does not accept)."""
+
+
+class SmileRateLimited(SmileError):
+    """Too many requests; `retry_after` says when Smile wants to hear from us again."""
+
+    permanent = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class SmileUnavailable(SmileError):
+    """Smile could not be reached, timed out, or answered with a server error."""
+
+    permanent = False
+
+
+class SmileBadResponse(SmileError):
+    """Smile answered, but not with what its API promises (not JSON, wrong shape, bad value)."""
+
+
+_ERRORS_BY_CODE = {
+    "INVALID_CREDENTIALS": (SmileAuthError, "Smile refused the API key and secret"),
+    "INVALID_TOKEN": (SmileAuthError, "Smile refused the credentials"),
+    "UNAUTHORIZED_ACCESS": (SmileAuthError, "This Smile API key may not do that"),
+    "MISSING_RESOURCE": (SmileNotFound, "Smile does not know this object"),
+    "INVALID_PARAMETERS": (SmileInvalidParameters, "Smile refused the request's parameters"),
+    "UNSUPPORTED_TYPE": (SmileInvalidParameters, "Smile refused the request's content type"),
+    "UNSUPPORTED_METHOD": (SmileInvalidParameters, "Smile does not support this call"),
+    "REQUEST_LIMIT_EXCEEDED": (SmileRateLimited, "Smile's rate limit was reached"),
+    "SERVER_ERROR": (SmileUnavailable, "Smile had a server error"),
+    "SERVER_UNAVAILABLE": (SmileUnavailable, "Smile is unavailable"),
+    "TIME_LIMIT_EXCEEDED": (SmileUnavailable, "Smile timed out"),
+}
+_ERRORS_BY_STATUS = {
+    400: "INVALID_PARAMETERS",
+    401: "INVALID_TOKEN",
+    403: "UNAUTHORIZED_ACCESS",
+    404: "MISSING_RESOURCE",
+    415: "UNSUPPORTED_TYPE",
+    429: "REQUEST_LIMIT_EXCEEDED",
+    501: "UNSUPPORTED_METHOD",
+    503: "SERVER_UNAVAILABLE",
+    504: "TIME_LIMIT_EXCEEDED",
+}
+
+
+# --- What calls return ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    external_metadata: dict
+    created_at: Any
+    raw: dict = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A user token: it only starts the widget, and is single use."""
+
+    access_token: str = field(repr=False)
+    expires_at: Any
+    mode: str
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    user_id: str
+    provider_id: str
+    connection_status: str
+    error_code: str
+    error_message: str
+    monitor_status: str
+    created_at: Any
+    raw: dict = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    type: str
+    supported: tuple[str, ...]
+    raw: dict = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    next_cursor: str | None
+    request_id: str
+
+
+# --- The client -----------------------------------------------------------------------------
+
+
+class SmileClient:
+    """A session with Smile's Open API. Create one per job; close it (or use `with`)."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        max_attempts: int = 4,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        max_retry_after: float = 30.0,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_retry_after = max_retry_after
+        self.page_size = page_size
+        self._client_id = client_id
+        self._session = requests.Session()
+        self._session.auth = (client_id, client_secret)
+        self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    @classmethod
+    def from_settings(cls, **options: Any) -> SmileClient:
+        options.setdefault("max_attempts", settings.SMILE_MAX_ATTEMPTS)
+        options.setdefault("backoff", settings.SMILE_RETRY_BACKOFF)
+        return cls(
+            base_url=settings.SMILE_API_URL,
+            client_id=settings.SMILE_CLIENT_ID,
+            client_secret=settings.SMILE_CLIENT_SECRET,
+            **options,
+        )
+
+    def __repr__(self) -> str:
+        key = self._client_id[:4] + "…" if self._client_id else "none"
+        return f"<SmileClient {self.base_url} key={key}>"
+
+    def __enter__(self) -> SmileClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    # Users and tokens
+
+    def create_user(self, *, reference: str, **metadata: str) -> tuple[User, Token]:
+        """`POST /users` with our applicant reference in `externalMetadata`."""
+        body = {"externalMetadata": {"reference": reference, **metadata}}
+        data, request_id = self._request("POST", "/users", json=body)
+        with _parsing("create user", request_id):
+            return _user(data["user"]), _token(data["token"])
+
+    def get_user(self, user_id: str) -> User:
+        data, request_id = self._request("GET", f"/users/{_path(user_id)}")
+        with _parsing("user", request_id):
+            return _user(data)
+
+    def create_token(self, user_id: str) -> Token:
+        """`POST /tokens?userId=`: a fresh single-use token to open the widget."""
+        data, request_id = self._request("POST", "/tokens", params={"userId": user_id})
+        with _parsing("token", request_id):
+            return _token(data)
+
+    # Accounts and providers
+
+    def get_account(self, account_id: str) -> Account:
+        data, request_id = self._request("GET", f"/accounts/{_path(account_id)}")
+        with _parsing("account", request_id):
+            return _account(data)
+
+    def list_accounts(self, user_id: str) -> Iterator[Account]:
+        for page in self._pages("/accounts", {"userId": user_id}):
+            with _parsing("account list", page.request_id):
+                yield from (_account(item) for item in page.items)
+
+    def get_provider(self, provider_id: str) -> Provider:
+        data, request_id = self._request("GET", f"/providers/{_path(provider_id)}")
+        with _parsing("provider", request_id):
+            return Provider(
+                id=smile_records.smile_id(data["id"]),
+                name=smile_records.text(data.get("name")),
+                type=smile_records.text(data.get("type")),
+                supported=tuple(data.get("supported") or ()),
+                raw=data,
+            )
+
+    # Data records
+
+    def iter_records(self, kind: Kind, *, source_id: str) -> Iterator[Record]:
+        """Every record of one kind for an account, across all pages, parsed strictly."""
+        for page in self._pages(kind.path, {"sourceId": source_id}):
+            for item in page.items:
+                with _parsing(kind.value.lower(), page.request_id):
+                    record = smile_records.parse_record(kind, item)
+                if record.source_id != source_id:
+                    raise SmileBadResponse(
+                        f"{kind.value.lower()} record {record.smile_id} belongs to source "
+                        f"{record.source_id}, not the requested {source_id}",
+                        request_id=page.request_id,
+                    )
+                yield record
+
+    def iter_identities(self, source_id: str) -> Iterator[Record]:
+        return self.iter_records(Kind.IDENTITIES, source_id=source_id)
+
+    def iter_employments(self, source_id: str) -> Iterator[Record]:
+        return self.iter_records(Kind.EMPLOYMENTS, source_id=source_id)
+
+    def iter_contributions(self, source_id: str) -> Iterator[Record]:
+        return self.iter_records(Kind.CONTRIBUTIONS, source_id=source_id)
+
+    def iter_incomes(self, source_id: str) -> Iterator[Record]:
+        return self.iter_records(Kind.INCOMES, source_id=source_id)
+
+    def iter_estimated_incomes(self, source_id: str) -> Iterator[Record]:
+        return self.iter_records(Kind.EINCOMES, source_id=source_id)
+
+    # Transport
+
+    def _pages(self, path: str, params: dict[str, str]) -> Iterator[Page]:
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            query = {**params, "size": self.page_size}
+            if cursor:
+                query["cursor"] = cursor
+            data, request_id = self._request("GET", path, params=query)
+            if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+                raise SmileBadResponse(
+                    f"GET {path} did not return a list page (data.items)", request_id=request_id
+                )
+            cursor = data.get("nextCursor")
+            yield Page(items=data["items"], next_cursor=cursor, request_id=request_id)
+            # The spec omits nextCursor on the last page; some descriptions say null or "".
+            if not cursor:
+                return
+            if not isinstance(cursor, str) or cursor in seen:
+                raise SmileBadResponse(
+                    f"GET {path} returned a cursor that does not advance: {cursor!r:.40}",
+                    request_id=request_id,
+                )
+            seen.add(cursor)
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> tuple[Any, str]:
+        url = self.base_url + path
+        for attempt in range(1, self.max_attempts + 1):
+            started = time.monotonic()
+            try:
+                response = self._session.request(method, url, timeout=self.timeout, **kwargs)
+            except (requests.ConnectionError, requests.Timeout) as error:
+                failure: SmileError = SmileUnavailable(
+                    f"Smile did not answer {method} {path}: {_describe(error)}"
+                )
+                # A POST that may have reached Smile is never repeated: it could create twice.
+                repeatable = method != "POST" or _before_sending(error)
+                wait = self._backoff(attempt) if repeatable else None
+            else:
+                elapsed_ms = (time.monotonic() - started) * 1000
+                body = _decode(response)
+                request_id = str(body.get("requestId") or "") if isinstance(body, dict) else ""
+                logger.info(
+                    "smile %s %s -> %s in %.0f ms (requestId %s, attempt %d)",
+                    method,
+                    path,
+                    response.status_code,
+                    elapsed_ms,
+                    request_id or "-",
+                    attempt,
+                )
+                if response.status_code < 400:
+                    return self._unwrap(method, path, response, body, request_id)
+                failure = _error_for(method, path, response, body, request_id)
+                wait = self._wait_after(failure, method, attempt)
+            if wait is None or attempt == self.max_attempts:
+                logger.warning("smile %s %s failed: %s", method, path, failure)
+                raise failure
+            logger.warning(
+                "smile %s %s: %s; retrying in %.1f s (attempt %d of %d)",
+                method,
+                path,
+                failure,
+                wait,
+                attempt + 1,
+                self.max_attempts,
+            )
+            time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait_after(self, failure: SmileError, method: str, attempt: int) -> float | None:
+        """How long to wait before repeating a call Smile answered with an error, or None."""
+        if failure.permanent or method == "POST":
+            # A POST that got an answer reached Smile: repeating it could create twice.
+            return None
+        if isinstance(failure, SmileRateLimited) and failure.retry_after is not None:
+            if failure.retry_after > self.max_retry_after:
+                return None
+            return failure.retry_after
+        return self._backoff(attempt)
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential backoff with full jitter, so many workers do not retry in step.
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+
+    def _unwrap(
+        self, method: str, path: str, response: requests.Response, body: Any, request_id: str
+    ) -> tuple[Any, str]:
+        if not isinstance(body, dict):
+            raise SmileBadResponse(
+                f"Smile answered {method} {path} with something that is not a JSON object",
+                status=response.status_code,
+                request_id=request_id,
+            )
+        if body.get("code") not in ("OK", "CREATED") or "data" not in body:
+            raise SmileBadResponse(
+                f"Smile answered {method} {path} without the {{code, data}} envelope",
+                status=response.status_code,
+                code=str(body.get("code") or ""),
+                request_id=request_id,
+            )
+        return body["data"], request_id
+
+
+@contextlib.contextmanager
+def _parsing(what: str, request_id: str) -> Iterator[None]:
+    """Turn a missing key or a bad value in a response into SmileBadResponse."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError) as error:
+        raise SmileBadResponse(
+            f"Smile's {what} response lacks a required field or has the wrong type: {error}",
+            request_id=request_id,
+        ) from error
+    except MalformedRecord as error:
+        raise SmileBadResponse(f"Smile sent a malformed {error}", request_id=request_id) from error
+
+
+def _before_sending(error: Exception) -> bool:
+    """Did the request fail before any byte reached Smile (refused, unresolvable, timed out)?"""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    cause = error.args[0] if error.args else None
+    reason = getattr(cause, "reason", cause)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    cause = error.args[0] if error.args else None
+    reason = getattr(cause, "reason", None)
+    # urllib3's messages repeat the URL (never credentials: auth travels in a header).
+    return type(reason or error).__name__
+
+
+def _decode(response: requests.Response) -> Any:
+    try:
+        # Decimal, not float: amounts must arrive exactly as Smile wrote them.
+        return json.loads(response.content, parse_float=Decimal)
+    except ValueError:
+        return None
+
+
+def _error_for(
+    method: str, path: str, response: requests.Response, body: Any, request_id: str
+) -> SmileError:
+    status = response.status_code
+    code = str(body.get("code") or "") if isinstance(body, dict) else ""
+    if code not in _ERRORS_BY_CODE:
+        code = _ERRORS_BY_STATUS.get(status, "SERVER_ERROR" if status >= 500 else "")
+    error_class, summary = _ERRORS_BY_CODE.get(
+        code, (SmileInvalidParameters, "Smile refused the request")
+    )
+    detail = body.get("message") if isinstance(body, dict) else None
+    message = f"{summary} for {method} {path}" + (f": {detail}" if detail else "")
+    if error_class is SmileRateLimited:
+        return SmileRateLimited(
+            message,
+            retry_after=_retry_after(response),
+            status=status,
+            code=code,
+            request_id=request_id,
+        )
+    return error_class(message, status=status, code=code, request_id=request_id)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        # An HTTP date is allowed too; Smile documents no headers at all, so fall back to
+        # our own backoff rather than parse dates.
+        return None
+
+
+def _path(identifier: str) -> str:
+    return requests.utils.quote(smile_records.smile_id(identifier), safe="")
+
+
+def _user(data: dict) -> User:
+    return User(
+        id=smile_records.smile_id(data["id"], "user id"),
+        external_metadata=dict(data.get("externalMetadata") or {}),
+        created_at=smile_records.instant(data.get("createdAt"), "createdAt"),
+        raw=data,
+    )
+
+
+def _token(data: dict) -> Token:
+    access_token = data["accessToken"]
+    if not isinstance(access_token, str) or not access_token:
+        raise MalformedRecord("token accessToken is empty")
+    return Token(
+        access_token=access_token,
+        expires_at=smile_records.instant(data["expiresAt"], "expiresAt", required=True),
+        mode=smile_records.text(data.get("mode")),
+        id=smile_records.text(data.get("id")),
+    )
+
+
+def _account(data: dict) -> Account:
+    connection = data.get("connection") or {}
+    return Account(
+        id=smile_records.smile_id(data["id"], "account id"),
+        user_id=smile_records.smile_id(data["userId"], "userId"),
+        provider_id=smile_records.text(data["providerId"]),
+        connection_status=smile_records.text(
+            data.get("connectionStatus") or connection.get("status")
+        ),
+        error_code=smile_records.text(connection.get("errorCode")),
+        error_message=smile_records.text(connection.get("errorMessage")),
+        monitor_status=smile_records.text(data.get("monitorStatus")),
+        created_at=smile_records.instant(data.get("createdAt"), "createdAt"),
+        raw=data,
+    )
