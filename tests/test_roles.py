@@ -103,3 +103,12 @@ def test_seed_demo_prints_the_passwords(capsys):
     out = capsys.readouterr().out
     assert "reviewer" in out and "Compliance reviewer" in out
     assert "Sample applicants: 4 (4 new)." in out
+
+
+def test_every_permission_a_role_lists_exists():
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import ROLE_PERMISSIONS
+
+    for role, names in ROLE_PERMISSIONS.items():
+        assert Group.objects.get(name=role).permissions.count() == len(set(names)), role

@@ -19,6 +19,10 @@ e164 = RegexValidator(
 )
 
 
+class TransitionNotAllowed(Exception):
+    """A status change the transition table does not allow."""
+
+
 class Applicant(models.Model):
     """A person being verified, with what they told us about themselves."""
 
@@ -84,8 +88,61 @@ class Applicant(models.Model):
             ("view_employment_history", "Can view and export employment history"),
         ]
 
+    # Which status may follow which. Decisions and the sync move applicants along these
+    # edges only, through `set_status`; anything else is refused with a readable error.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.NEW: frozenset({Status.INVITED, Status.CONNECTED, Status.REJECTED}),
+        Status.INVITED: frozenset({Status.CONNECTED, Status.REJECTED}),
+        Status.CONNECTED: frozenset({Status.READY, Status.REJECTED}),
+        Status.READY: frozenset({Status.APPROVED, Status.REJECTED, Status.MORE_INFO}),
+        Status.MORE_INFO: frozenset(
+            {Status.INVITED, Status.CONNECTED, Status.READY, Status.APPROVED, Status.REJECTED}
+        ),
+        Status.APPROVED: frozenset(),
+        Status.REJECTED: frozenset(),
+    }
+
     def __str__(self) -> str:
         return self.full_name
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    def set_status(self, status: str) -> str:
+        """Move to `status` if the table allows it; return the status left behind."""
+        if not self.can_move_to(status):
+            allowed = ", ".join(
+                str(self.Status(choice).label).lower()
+                for choice in sorted(self.TRANSITIONS[self.status])
+            )
+            raise TransitionNotAllowed(
+                f"An applicant who is {self.get_status_display().lower()} cannot become "
+                f"{self.Status(status).label.lower()}"
+                + (
+                    f"; from here they can only become: {allowed}."
+                    if allowed
+                    else "; this is final."
+                )
+            )
+        previous, self.status = self.status, status
+        # Conditional on the status we read, so two concurrent moves cannot both win.
+        moved = Applicant.objects.filter(pk=self.pk, status=previous).update(
+            status=status, updated_at=timezone.now()
+        )
+        if not moved:
+            self.status = previous
+            raise TransitionNotAllowed(
+                "The applicant's status changed meanwhile; reload and retry."
+            )
+        return previous
+
+    def advance(self, status: str) -> bool:
+        """Move forward if allowed, else stay (the system's automatic moves, never an error)."""
+        try:
+            self.set_status(status)
+        except TransitionNotAllowed:
+            return False
+        return True
 
     @property
     def full_name(self) -> str:
@@ -128,6 +185,9 @@ class Invite(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The applicant pressed DONE: the link is used up."
+    )
     reminded_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -156,6 +216,51 @@ class Invite(models.Model):
     def get_state_display(self) -> str:
         return self.State(self.state).label
 
+    @classmethod
+    def in_state(cls, state: str) -> Q:
+        """The `state` property's rule as a filter, for lists and queues."""
+        now = timezone.now()
+        live = Q(revoked_at__isnull=True, connected_at__isnull=True)
+        return {
+            cls.State.REVOKED: Q(revoked_at__isnull=False),
+            cls.State.CONNECTED: Q(revoked_at__isnull=True, connected_at__isnull=False),
+            cls.State.EXPIRED: live & Q(expires_at__lte=now),
+            cls.State.OPENED: live & Q(expires_at__gt=now, opened_at__isnull=False),
+            cls.State.SENT: live
+            & Q(expires_at__gt=now, opened_at__isnull=True, sent_at__isnull=False),
+            cls.State.CREATED: live
+            & Q(expires_at__gt=now, opened_at__isnull=True, sent_at__isnull=True),
+        }[state]
+
+
+class ConnectEvent(models.Model):
+    """A callback the Wink widget fired on the connect page, as the browser reported it.
+
+    Browser-reported, so never trusted for data: an account it names is checked with Smile.
+    """
+
+    class Name(models.TextChoices):
+        ACCOUNT_CREATED = "onAccountCreated"
+        ACCOUNT_CONNECTED = "onAccountConnected"
+        ACCOUNT_REMOVED = "onAccountRemoved"
+        ACCOUNT_ERROR = "onAccountError"
+        TOKEN_EXPIRED = "onTokenExpired"  # noqa: S105 - a callback name, not a secret
+        CLOSE = "onClose"
+        UPLOADS_CREATED = "onUploadsCreated"
+        UPLOADS_REMOVED = "onUploadsRemoved"
+        UI_EVENT = "onUIEvent"
+
+    invite = models.ForeignKey(Invite, on_delete=models.PROTECT, related_name="events")
+    name = models.CharField(max_length=30, choices=Name.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
 
 class LinkedAccount(models.Model):
     """An account the applicant connected in Wink (Smile's Account object)."""
@@ -178,6 +283,9 @@ class LinkedAccount(models.Model):
     error_code = models.CharField(max_length=50, blank=True)
     error_message = models.TextField(blank=True)
     monitor_status = models.CharField(max_length=30, blank=True)
+    task_error = models.CharField(
+        max_length=200, blank=True, help_text="Error code of Smile's last failed data task."
+    )
     login_name = models.CharField(max_length=200, blank=True)
     smile_created_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
@@ -325,6 +433,7 @@ class WebhookEvent(models.Model):
     )
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -334,6 +443,27 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.smile_event_id}"
+
+
+class WebhookRejection(models.Model):
+    """Deliveries refused for their signature, counted per day: the bodies are not kept."""
+
+    class Reason(models.TextChoices):
+        MISSING_SIGNATURE = "missing_signature", "Missing signature"
+        BAD_SIGNATURE = "bad_signature", "Wrong signature"
+
+    day = models.DateField()
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "reason"], name="one_rejection_counter_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.get_reason_display()} ({self.count})"
 
 
 class SyncRun(models.Model):

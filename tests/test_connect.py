@@ -1,0 +1,341 @@
+"""The applicant's connect page and the widget's callbacks: safe, scoped, rate-limited."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from tests import factories
+from tests.queue import queued_task_names
+from verifications import invites
+from verifications.models import ConnectEvent, LinkedAccount
+from verifications.smile_users import ensure_smile_user
+
+pytestmark = pytest.mark.django_db
+
+CALLBACKS = [
+    "onAccountCreated",
+    "onAccountConnected",
+    "onAccountRemoved",
+    "onAccountError",
+    "onTokenExpired",
+    "onClose",
+    "onUploadsCreated",
+    "onUploadsRemoved",
+    "onUIEvent",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+
+
+@pytest.fixture
+def george(smile_sandbox):
+    applicant = factories.applicant(
+        first_name="George", last_name="Palomero", email="george@example.com"
+    )
+    ensure_smile_user(applicant)
+    return applicant
+
+
+@pytest.fixture
+def link(george):
+    """A working invite for George: (invite, token, path)."""
+    invite, url = invites.send_invite(applicant=george, sent_by=None)
+    token = url.rsplit("/", 2)[-2]
+    return invite, token, f"/connect/{token}/"
+
+
+@pytest.fixture
+def browser_client():
+    return Client(enforce_csrf_checks=True)
+
+
+def csrf_token_of(response) -> str:
+    return response.cookies["csrftoken"].value
+
+
+def post_event(client, path, csrf, name, data=None, **extra):
+    return client.post(
+        path + "events",
+        json.dumps({"name": name, "data": data or {}}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf,
+        **extra,
+    )
+
+
+def test_the_page_starts_wink_with_a_fresh_token_and_the_configured_hosts(
+    browser_client, link, smile_sandbox, settings
+):
+    invite, _, path = link
+    response = browser_client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<script src="{smile_sandbox.script_url}"></script>' in html
+    config = json.loads(
+        html.split('id="connect-config" type="application/json">')[1].split("</script>")[0]
+    )
+    assert config["apiHost"] == smile_sandbox.link_api_url
+    user_id, _ = smile_sandbox.sandbox.token_user(config["userToken"])
+    assert user_id == invite.applicant.smile_user.smile_id
+    assert config["companyName"] == settings.LENDER_NAME
+    assert "no-store" in response["Cache-Control"]
+    invite.refresh_from_db()
+    assert invite.opened_at is not None and invite.state == "opened"
+
+
+def test_the_page_explains_what_is_shared_and_works_on_a_phone(browser_client, link, settings):
+    html = browser_client.get(link[2]).content.decode()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert settings.LENDER_NAME in html
+    for shared in ("Identity", "Employment", "Contributions and income"):
+        assert shared in html
+    assert "never sees your password" in html
+
+
+def test_every_widget_callback_is_wired(client):
+    from django.contrib.staticfiles import finders
+
+    script = open(finders.find("verifications/connect.js")).read()
+    for callback in CALLBACKS:
+        assert f"{callback}: function" in script, callback
+
+
+def test_each_page_load_mints_its_own_token(browser_client, link, smile_sandbox):
+    first = browser_client.get(link[2]).content.decode()
+    second = browser_client.get(link[2]).content.decode()
+
+    def token(html):
+        return json.loads(html.split('type="application/json">')[1].split("</script>")[0])[
+            "userToken"
+        ]
+
+    assert token(first) != token(second)
+
+
+def test_no_secret_reaches_the_page(browser_client, link, settings):
+    settings.SMILE_WEBHOOK_SECRET_PREVIOUS = "previous-webhook-secret"
+    response = browser_client.get(link[2])
+    text = response.content.decode() + json.dumps(dict(response.headers))
+    for secret in (
+        settings.SMILE_CLIENT_ID,
+        settings.SMILE_CLIENT_SECRET,
+        settings.SMILE_WEBHOOK_SECRET,
+        settings.SMILE_WEBHOOK_SECRET_PREVIOUS,
+        settings.SECRET_KEY,
+    ):
+        assert secret not in text
+
+
+def test_scripts_are_allowed_only_from_us_and_the_widget(browser_client, link, smile_sandbox):
+    policy = browser_client.get(link[2])["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == f"'self' {smile_sandbox.base_url}"
+    assert directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+@pytest.mark.parametrize(
+    ("make_unusable", "status", "says"),
+    [
+        (lambda invite: invites.revoke_invite(invite), 410, "no longer valid"),
+        (
+            lambda invite: (
+                type(invite).objects.filter(pk=invite.pk).update(expires_at=timezone.now())
+            ),
+            410,
+            "has expired",
+        ),
+        (
+            lambda invite: (
+                type(invite)
+                .objects.filter(pk=invite.pk)
+                .update(
+                    connected_at=timezone.now(), completed_at=timezone.now() - invites.DONE_GRACE
+                )
+            ),
+            410,
+            "already connected",
+        ),
+    ],
+)
+def test_a_link_that_no_longer_works_says_what_to_do(
+    browser_client, link, make_unusable, status, says
+):
+    invite, _, path = link
+    make_unusable(invite)
+    response = browser_client.get(path)
+    assert response.status_code == status
+    html = response.content.decode()
+    assert says in html
+    assert "George" not in html and invite.applicant.email not in html
+
+
+def test_an_unknown_link_is_404_and_reveals_nothing(browser_client, db):
+    response = browser_client.get("/connect/not-a-real-token-at-all/")
+    assert response.status_code == 404
+    assert "do not recognise this link" in response.content.decode()
+
+
+def test_resending_makes_the_old_link_stop_working(browser_client, link, george):
+    _, _, old_path = link
+    _, new_url = invites.send_invite(applicant=george, sent_by=None)
+    assert browser_client.get(old_path).status_code == 410
+    assert browser_client.get(new_url.split("127.0.0.1:8000")[1]).status_code == 200
+
+
+def test_callbacks_need_the_csrf_token(browser_client, link):
+    path = link[2]
+    browser_client.get(path)
+    response = browser_client.post(
+        path + "events",
+        json.dumps({"name": "onUIEvent", "data": {}}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert ConnectEvent.objects.count() == 0
+
+
+def test_callbacks_are_recorded_against_their_invite(browser_client, link):
+    invite, _, path = link
+    csrf = csrf_token_of(browser_client.get(path))
+    response = post_event(
+        browser_client, path, csrf, "onUIEvent", {"eventName": "ProviderListPageOpened"}
+    )
+    assert response.status_code == 200
+    event = ConnectEvent.objects.get()
+    assert (event.invite, event.name, event.data) == (
+        invite,
+        "onUIEvent",
+        {"eventName": "ProviderListPageOpened"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"not json", 400),
+        (json.dumps({"name": "onHack", "data": {}}).encode(), 400),
+        (json.dumps({"name": "onUIEvent", "data": []}).encode(), 400),
+        (json.dumps({"name": "onUIEvent", "data": {"x": "y" * 9000}}).encode(), 413),
+    ],
+)
+def test_callbacks_that_are_not_what_the_widget_sends_are_refused(
+    browser_client, link, body, status
+):
+    path = link[2]
+    csrf = csrf_token_of(browser_client.get(path))
+    response = browser_client.post(
+        path + "events", body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert response.status_code == status
+    assert ConnectEvent.objects.count() == 0
+
+
+def test_on_account_connected_records_the_account_smile_confirms_and_enqueues_a_sync(
+    browser_client, link, smile_sandbox, george, django_capture_on_commit_callbacks
+):
+    invite, _, path = link
+    csrf = csrf_token_of(browser_client.get(path))
+    account = smile_sandbox.connect(george.smile_user.smile_id, "sss_ph", "george", "123456")
+    data = {
+        "accountId": account["id"],
+        "userId": george.smile_user.smile_id,
+        "providerId": "sss_ph",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_event(browser_client, path, csrf, "onAccountConnected", data)
+    assert response.status_code == 200
+    linked = LinkedAccount.objects.get()
+    assert (linked.smile_id, linked.provider_id, linked.connection_status) == (
+        account["id"],
+        "sss_ph",
+        "CONNECTED",
+    )
+    assert queued_task_names() == ["verifications.tasks.sync_after_connect"]
+    invite.refresh_from_db()
+    assert invite.state == "connected"
+    george.refresh_from_db()
+    assert george.status == "connected"
+
+
+def test_an_account_of_someone_else_is_not_recorded(
+    browser_client, link, smile_sandbox, django_capture_on_commit_callbacks
+):
+    path = link[2]
+    csrf = csrf_token_of(browser_client.get(path))
+    stranger = smile_sandbox.create_user()
+    account = smile_sandbox.connect(stranger["id"], "sss_ph", "george", "123456")
+    data = {"accountId": account["id"], "userId": stranger["id"], "providerId": "sss_ph"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(browser_client, path, csrf, "onAccountConnected", data).status_code == 200
+    assert LinkedAccount.objects.count() == 0
+    assert queued_task_names() == []
+
+
+def test_done_after_connecting_uses_the_link_up(browser_client, link, smile_sandbox, george):
+    invite, _, path = link
+    csrf = csrf_token_of(browser_client.get(path))
+    account = smile_sandbox.connect(george.smile_user.smile_id, "sss_ph", "george", "123456")
+    post_event(browser_client, path, csrf, "onAccountConnected", {"accountId": account["id"]})
+    post_event(browser_client, path, csrf, "onClose", {"reason": "exit"})
+    invite.refresh_from_db()
+    assert invite.completed_at is not None
+    # A second account can still be added from the thank-you page for a while, then not.
+    assert browser_client.get(path).status_code == 200
+    type(invite).objects.filter(pk=invite.pk).update(
+        completed_at=timezone.now() - invites.DONE_GRACE
+    )
+    assert browser_client.get(path).status_code == 410
+
+
+def test_closing_without_connecting_keeps_the_link_working(browser_client, link):
+    invite, _, path = link
+    csrf = csrf_token_of(browser_client.get(path))
+    post_event(browser_client, path, csrf, "onClose", {"reason": "close"})
+    assert browser_client.get(path).status_code == 200
+
+
+def test_a_fresh_token_for_on_token_expired(browser_client, link, smile_sandbox, george):
+    path = link[2]
+    csrf = csrf_token_of(browser_client.get(path))
+    response = browser_client.post(path + "token", HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 200
+    user_id, _ = smile_sandbox.sandbox.token_user(response.json()["userToken"])
+    assert user_id == george.smile_user.smile_id
+    assert browser_client.post(path + "token").status_code == 403  # no CSRF token
+
+
+def test_smile_down_shows_a_try_again_page(browser_client, link, smile_sandbox):
+    smile_sandbox.set_faults(errors={"count": 100, "status": 503})
+    response = browser_client.get(link[2])
+    assert response.status_code == 503
+    assert "try again in a few minutes" in response.content.decode()
+
+
+def test_the_page_is_rate_limited_per_ip(client, db):
+    # Different invites (unknown ones, even), one address: the address's limit applies.
+    statuses = [client.get(f"/connect/unknown-token-{n}/").status_code for n in range(121)]
+    assert statuses[:120] == [404] * 120
+    assert statuses[120] == 429
+
+
+def test_callbacks_are_rate_limited_per_invite(link):
+    _, _, path = link
+    # Different addresses, one invite: the invite's own limit still applies.
+    clients = [Client(REMOTE_ADDR=f"10.0.0.{n}") for n in range(1, 5)]
+    csrf = {}
+    statuses = []
+    for n in range(121):
+        browser = clients[n % 4]
+        if browser not in csrf:
+            csrf[browser] = csrf_token_of(browser.get(path))
+        statuses.append(post_event(browser, path, csrf[browser], "onUIEvent").status_code)
+    assert statuses.count(200) == 120 - 4  # the four page loads counted too
+    assert statuses[-1] == 429

@@ -1,0 +1,365 @@
+"""Applicants, their Smile users, invites and linked accounts, as staff and reviewers see them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django_q.tasks import async_task
+
+from verifications import invites, models
+from verifications.admin.base import ReadOnlyAdmin, ReadOnlyInline
+from verifications.smile import SmileClient, SmileError
+from verifications.smile_users import ensure_smile_user
+
+
+class SmileUserFilter(admin.SimpleListFilter):
+    title = "Smile user"
+    parameter_name = "smile_user"
+
+    def lookups(self, request, model_admin):
+        return [("created", "Created"), ("retry", "Needs retry")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "created":
+            return queryset.filter(smile_user__isnull=False)
+        if self.value() == "retry":
+            return queryset.filter(smile_user__isnull=True)
+        return queryset
+
+
+class InviteInline(ReadOnlyInline):
+    model = models.Invite
+    fields = [
+        "state",
+        "created_at",
+        "sent_at",
+        "opened_at",
+        "connected_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = "Invite history"
+
+    @admin.display(description="State")
+    def state(self, invite: models.Invite) -> str:
+        return invite.get_state_display()
+
+
+class LinkedAccountInline(ReadOnlyInline):
+    model = models.LinkedAccount
+    fields = ["smile_id", "provider_id", "connection_status", "error_code", "last_synced_at"]
+    readonly_fields = fields
+
+
+@admin.register(models.Applicant)
+class ApplicantAdmin(admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "email",
+        "external_reference",
+        "status",
+        "invite_state",
+        "created_at",
+    ]
+    list_filter = ["status", SmileUserFilter]
+    search_fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "external_reference",
+        "smile_user__smile_id",
+        "linked_accounts__smile_id",
+    ]
+    readonly_fields = [
+        "status",
+        "smile_user_id",
+        "smile_user_error",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            "What the applicant stated",
+            {
+                "fields": [
+                    ("first_name", "middle_name", "last_name", "suffix"),
+                    "date_of_birth",
+                    "address",
+                    ("email", "phone"),
+                    "external_reference",
+                ]
+            },
+        ),
+        (
+            "Verification",
+            {
+                "fields": [
+                    "status",
+                    ("smile_user_id", "smile_user_error"),
+                    ("created_by", "created_at"),
+                ]
+            },
+        ),
+    ]
+    inlines = [InviteInline, LinkedAccountInline]
+    actions = ["send_invites", "create_user_tokens", "retry_smile_users"]
+    change_form_template = "admin/verifications/applicant/change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("smile_user").prefetch_related("invites")
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Applicants are evidence of a decision; they are never deleted from the portal.
+        return False
+
+    def has_send_invite_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("verifications.send_invite")
+
+    def has_refresh_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("verifications.refresh_data")
+
+    @admin.display(description="Smile user")
+    def smile_user_id(self, applicant: models.Applicant) -> str:
+        smile_user = getattr(applicant, "smile_user", None)
+        return smile_user.smile_id if smile_user else "not created yet"
+
+    @admin.display(description="Invite")
+    def invite_state(self, applicant: models.Applicant) -> str:
+        latest = max(applicant.invites.all(), key=lambda invite: invite.created_at, default=None)
+        return latest.get_state_display() if latest else "—"
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            self._create_smile_user(request, obj)
+
+    def _create_smile_user(self, request: HttpRequest, applicant: models.Applicant) -> bool:
+        try:
+            ensure_smile_user(applicant)
+        except SmileError as error:
+            self.message_user(
+                request,
+                f"{applicant} is saved, but creating their Smile user failed: {error}. "
+                "It is retried when you send an invite, or with “Retry creating Smile users”.",
+                messages.ERROR,
+            )
+            return False
+        return True
+
+    # Actions
+
+    @admin.action(description="Send link-connect invite", permissions=["send_invite"])
+    def send_invites(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        sent = [
+            (applicant, invites.send_invite(applicant=applicant, sent_by=request.user)[1])
+            for applicant in queryset
+        ]
+        return links_page(self, request, sent, emailed=True)
+
+    @admin.action(description="Create a user token (integration test)", permissions=["send_invite"])
+    def create_user_tokens(self, request: HttpRequest, queryset: QuerySet) -> None:
+        with SmileClient.from_settings() as client:
+            for applicant in queryset:
+                try:
+                    smile_user = ensure_smile_user(applicant, client=client)
+                    token = client.create_token(smile_user.smile_id)
+                except SmileError as error:
+                    self.message_user(request, f"{applicant}: {error}", messages.ERROR)
+                    continue
+                self.message_user(
+                    request,
+                    f"{applicant}: a {token.mode.lower()} user token for {smile_user.smile_id} "
+                    f"was created; it expires at {token.expires_at:%Y-%m-%d %H:%M} UTC.",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Retry creating Smile users", permissions=["change"])
+    def retry_smile_users(self, request: HttpRequest, queryset: QuerySet) -> None:
+        created = sum(
+            self._create_smile_user(request, applicant)
+            for applicant in queryset.filter(smile_user__isnull=True)
+        )
+        self.message_user(request, f"{created} Smile user(s) created.", messages.SUCCESS)
+
+    # Buttons on the applicant page
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/send-invite/",
+                self.admin_site.admin_view(self.send_invite_view),
+                name="verifications_applicant_send_invite",
+            ),
+            path(
+                "<int:pk>/refresh/",
+                self.admin_site.admin_view(self.refresh_view),
+                name="verifications_applicant_refresh",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def send_invite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_send_invite_permission(request):
+            raise PermissionDenied
+        applicant = get_object_or_404(models.Applicant, pk=pk)
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Send a link-connect invite to {applicant}",
+                "applicant": applicant,
+                "opts": self.model._meta,
+                "ttl_days": settings.INVITE_TTL_DAYS,
+            }
+            return TemplateResponse(
+                request, "admin/verifications/applicant/send_invite.html", context
+            )
+        emailed = "email" in request.POST
+        _, url = invites.send_invite(applicant=applicant, sent_by=request.user, email=emailed)
+        return links_page(self, request, [(applicant, url)], emailed=emailed)
+
+    def refresh_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """ "Refresh data now": a sync of every connected account, followed on this page."""
+        if request.method != "POST" or not self.has_refresh_permission(request):
+            raise PermissionDenied
+        applicant = get_object_or_404(models.Applicant, pk=pk)
+        accounts = applicant.linked_accounts.filter(
+            connection_status=models.LinkedAccount.ConnectionStatus.CONNECTED
+        )
+        for account in accounts:
+            async_task(
+                "verifications.tasks.sync_linked_account",
+                account.pk,
+                None,
+                models.SyncRun.Trigger.MANUAL,
+                request.user.pk,
+                group="refresh",
+            )
+        if accounts:
+            self.message_user(
+                request,
+                f"Refreshing {len(accounts)} account(s); the syncs appear below as they run.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, "No connected account to refresh.", messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:verifications_applicant_change", args=[pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_send_invite": self.has_send_invite_permission(request),
+            "can_refresh": self.has_refresh_permission(request),
+            "sync_runs": models.SyncRun.objects.filter(account__applicant_id=object_id)
+            .select_related("account")
+            .order_by("-started_at")[:10],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(models.SmileUser)
+class SmileUserAdmin(ReadOnlyAdmin):
+    list_display = ["smile_id", "applicant", "created_at"]
+    search_fields = ["smile_id", "applicant__last_name"]
+
+
+class ConnectEventInline(ReadOnlyInline):
+    model = models.ConnectEvent
+    fields = ["name", "data", "created_at"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = "What happened on the connect page"
+
+
+class InviteStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return models.Invite.State.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(models.Invite.in_state(self.value()))
+        return queryset
+
+
+@admin.register(models.Invite)
+class InviteAdmin(ReadOnlyAdmin):
+    list_display = [
+        "applicant",
+        "state",
+        "created_at",
+        "sent_at",
+        "opened_at",
+        "connected_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = [InviteStateFilter]
+    list_select_related = ["applicant"]
+    search_fields = ["applicant__last_name", "applicant__email", "sent_to"]
+    exclude = ["token_hash"]
+    inlines = [ConnectEventInline]
+    actions = ["revoke", "resend"]
+
+    @admin.display(description="State")
+    def state(self, invite: models.Invite) -> str:
+        return invite.get_state_display()
+
+    def has_send_invite_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("verifications.send_invite")
+
+    @admin.action(description="Revoke selected invites", permissions=["send_invite"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        revoked = sum(invites.revoke_invite(invite) for invite in queryset)
+        self.message_user(request, f"{revoked} invite(s) revoked; their links no longer work.")
+
+    @admin.action(
+        description="Resend (a new link; the old one stops working)", permissions=["send_invite"]
+    )
+    def resend(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        applicants = {invite.applicant for invite in queryset.select_related("applicant")}
+        sent = [
+            (applicant, invites.send_invite(applicant=applicant, sent_by=request.user)[1])
+            for applicant in applicants
+        ]
+        return links_page(self, request, sent, emailed=True)
+
+
+def links_page(model_admin, request: HttpRequest, sent: list, *, emailed: bool) -> HttpResponse:
+    """Show each new link once, to copy into a chat or SMS: it is not stored anywhere."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Link-connect invites sent" if emailed else "Link-connect invite created",
+        "sent": sent,
+        "emailed": emailed,
+        "opts": models.Applicant._meta,
+    }
+    return TemplateResponse(request, "admin/verifications/applicant/invites_sent.html", context)
+
+
+@admin.register(models.LinkedAccount)
+class LinkedAccountAdmin(ReadOnlyAdmin):
+    list_display = [
+        "smile_id",
+        "applicant",
+        "provider_id",
+        "connection_status",
+        "error_code",
+        "last_synced_at",
+    ]
+    list_filter = ["connection_status", "provider_id"]
+    list_select_related = ["applicant"]
+    search_fields = ["smile_id", "applicant__last_name", "applicant__external_reference"]

@@ -1,0 +1,99 @@
+"""The applicant's side of link-connect: user tokens for Wink, and what its callbacks mean."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django_q.tasks import async_task
+
+from verifications import invites
+from verifications.linked_accounts import refresh_linked_account
+from verifications.models import ConnectEvent, Invite
+from verifications.smile import SmileClient, SmileError
+from verifications.smile_users import ensure_smile_user
+
+logger = logging.getLogger(__name__)
+
+MAX_EVENT_BYTES = 8 * 1024
+
+
+class BadCallback(ValueError):
+    """What the page posted is not a widget callback we accept."""
+
+
+def user_token_for(invite: Invite) -> str:
+    """A fresh Smile user token to open Wink for this invite's applicant.
+
+    Smile's tokens are single use and each widget launch needs its own (smile-api.md), so
+    nothing is cached: every page load and every `onTokenExpired` mints one. A Smile user
+    that failed to be created earlier is created now.
+    """
+    with SmileClient.from_settings() as client:
+        smile_user = ensure_smile_user(invite.applicant, client=client)
+        return client.create_token(smile_user.smile_id).access_token
+
+
+def record_callback(invite: Invite, payload: Any) -> ConnectEvent:
+    """Store one widget callback the page reported, and act on the ones that matter."""
+    if not isinstance(payload, dict):
+        raise BadCallback("expected a JSON object")
+    name, data = payload.get("name"), payload.get("data", {})
+    if name not in ConnectEvent.Name.values:
+        raise BadCallback(f"unknown callback {name!r:.40}")
+    if not isinstance(data, dict):
+        raise BadCallback("data must be an object")
+    event = ConnectEvent.objects.create(invite=invite, name=name, data=data)
+    if name == ConnectEvent.Name.ACCOUNT_CONNECTED:
+        _account_connected(invite, data)
+    elif name == ConnectEvent.Name.CLOSE and data.get("reason") == "exit":
+        invite.refresh_from_db(fields=["connected_at", "completed_at"])
+        invites.mark_completed(invite)
+    return event
+
+
+def _account_connected(invite: Invite, data: dict) -> None:
+    account_id = data.get("accountId")
+    if not isinstance(account_id, str) or not account_id:
+        raise BadCallback("onAccountConnected without an accountId")
+    # The browser's word is checked with Smile: the account must be this applicant's.
+    try:
+        with SmileClient.from_settings() as client:
+            account = refresh_linked_account(invite.applicant, account_id, client=client)
+    except SmileError as error:
+        # Webhooks remain the source of truth; they will record the account when they come.
+        logger.warning("invite %s: could not confirm account %s: %s", invite.pk, account_id, error)
+        return
+    transaction.on_commit(
+        lambda: async_task("verifications.tasks.sync_after_connect", account.pk, group="connect")
+    )
+
+
+def content_security_policy() -> str:
+    """Scripts and styles only from us and the widget; the widget may call its API host."""
+    widget = _origin(settings.SMILE_WINK_SCRIPT_URL)
+    link_api = _origin(settings.SMILE_LINK_API_URL)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {widget}",
+            f"style-src 'self' {widget}",
+            f"connect-src 'self' {link_api} {widget}",
+            f"frame-src {widget} {link_api}",
+            # Provider logos come from Smile's CDN; images cannot run code.
+            "img-src 'self' data: https:",
+            f"font-src 'self' {widget}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

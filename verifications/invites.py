@@ -1,0 +1,165 @@
+"""Link-connect invites: create, email, open, revoke, remind.
+
+A token is 256 random bits shown once (in the email, or to the staff member who copies it)
+and stored only as its SHA-256, so a database leak leaks no working link. Because we cannot
+show a stored token again, resending and reminding both mint a new one, and the old link
+stops working.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from verifications.models import Applicant, Invite
+
+logger = logging.getLogger(__name__)
+
+TOKEN_BYTES = 32
+# After DONE the link keeps working a little while, so an applicant who remembers a second
+# account can add it from the thank-you page; then it is used up.
+DONE_GRACE = datetime.timedelta(minutes=30)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def connect_url(token: str) -> str:
+    return settings.SITE_URL + reverse("verifications:connect", args=[token])
+
+
+def create_invite(
+    *, applicant: Applicant, created_by: AbstractBaseUser | None
+) -> tuple[Invite, str]:
+    """A new invite for the applicant; any earlier one that still works is revoked."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = timezone.now()
+    with transaction.atomic():
+        Invite.objects.filter(
+            applicant=applicant, revoked_at__isnull=True, completed_at__isnull=True
+        ).update(revoked_at=now)
+        invite = Invite.objects.create(
+            applicant=applicant,
+            token_hash=hash_token(token),
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + datetime.timedelta(days=settings.INVITE_TTL_DAYS),
+        )
+        applicant.refresh_from_db(fields=["status"])
+        applicant.advance(Applicant.Status.INVITED)
+    return invite, token
+
+
+def send_invite(
+    *, applicant: Applicant, sent_by: AbstractBaseUser | None, email: bool = True
+) -> tuple[Invite, str]:
+    """Create an invite and (unless `email=False`) email it; return it and its link."""
+    invite, token = create_invite(applicant=applicant, created_by=sent_by)
+    url = connect_url(token)
+    if email:
+        _email(invite, url, reminder=False)
+    return invite, url
+
+
+def find_invite(token: str) -> Invite | None:
+    if not token or len(token) > 100:
+        return None
+    return (
+        Invite.objects.select_related("applicant", "applicant__smile_user")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def is_usable(invite: Invite) -> bool:
+    if invite.state in (Invite.State.CREATED, Invite.State.SENT, Invite.State.OPENED):
+        return True
+    return invite.state == Invite.State.CONNECTED and (
+        invite.completed_at is None or timezone.now() - invite.completed_at < DONE_GRACE
+    )
+
+
+def mark_opened(invite: Invite) -> None:
+    if invite.opened_at is None:
+        invite.opened_at = timezone.now()
+        Invite.objects.filter(pk=invite.pk, opened_at__isnull=True).update(
+            opened_at=invite.opened_at
+        )
+
+
+def mark_completed(invite: Invite) -> None:
+    """The applicant pressed DONE after connecting: the link is used up."""
+    if invite.connected_at and invite.completed_at is None:
+        invite.completed_at = timezone.now()
+        Invite.objects.filter(pk=invite.pk).update(completed_at=invite.completed_at)
+
+
+def revoke_invite(invite: Invite) -> bool:
+    if invite.revoked_at is not None:
+        return False
+    invite.revoked_at = timezone.now()
+    Invite.objects.filter(pk=invite.pk).update(revoked_at=invite.revoked_at)
+    return True
+
+
+def send_reminders(now: datetime.datetime | None = None) -> int:
+    """Remind applicants who have not opened their invite after INVITE_REMINDER_DAYS, once.
+
+    The reminder carries a new link (we cannot show a stored token again); the first link
+    then reads "a newer link may have been sent to you" instead of working.
+    """
+    now = now or timezone.now()
+    due = Invite.objects.select_related("applicant").filter(
+        sent_at__lte=now - datetime.timedelta(days=settings.INVITE_REMINDER_DAYS),
+        opened_at__isnull=True,
+        reminded_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    )
+    sent = 0
+    for invite in due:
+        # Conditional: two schedulers racing send one reminder.
+        if not Invite.objects.filter(pk=invite.pk, reminded_at__isnull=True).update(
+            reminded_at=now
+        ):
+            continue
+        reminder, token = create_invite(applicant=invite.applicant, created_by=invite.created_by)
+        Invite.objects.filter(pk=reminder.pk).update(reminded_at=now)
+        _email(reminder, connect_url(token), reminder=True)
+        sent += 1
+    return sent
+
+
+def _email(invite: Invite, url: str, *, reminder: bool) -> None:
+    applicant = invite.applicant
+    context = {
+        "applicant": applicant,
+        "url": url,
+        "lender": settings.LENDER_NAME,
+        "expires_at": invite.expires_at,
+        "reminder": reminder,
+    }
+    subject = render_to_string("verifications/email/invite_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("verifications/email/invite.txt", context),
+        to=[applicant.email],
+    )
+    message.attach_alternative(
+        render_to_string("verifications/email/invite.html", context), "text/html"
+    )
+    message.send()
+    invite.sent_at, invite.sent_to = timezone.now(), applicant.email
+    Invite.objects.filter(pk=invite.pk).update(sent_at=invite.sent_at, sent_to=invite.sent_to)
+    logger.info("invite %s emailed (%s)", invite.pk, "reminder" if reminder else "first")

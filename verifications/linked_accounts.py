@@ -1,0 +1,79 @@
+"""Keep our LinkedAccount rows in step with Smile's accounts.
+
+Whatever tells us about an account (a webhook, a widget callback, a refresh), the account's
+state is read from the Open API, so events that arrive late or twice change nothing wrongly.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from verifications.models import Applicant, Invite, LinkedAccount
+from verifications.smile import SmileBadResponse, SmileClient, SmileNotFound
+
+logger = logging.getLogger(__name__)
+
+
+def refresh_linked_account(
+    applicant: Applicant,
+    smile_account_id: str,
+    *,
+    client: SmileClient,
+    login_name: str = "",
+    gone_status: str = "",
+) -> LinkedAccount | None:
+    """Fetch the account from Smile and store its state for `applicant`.
+
+    `gone_status` is what to record when Smile no longer knows the account (it deletes a
+    revoked account and its data); without it, a missing account is an error.
+    """
+    try:
+        remote = client.get_account(smile_account_id)
+    except SmileNotFound:
+        if not gone_status:
+            raise
+        updated = LinkedAccount.objects.filter(smile_id=smile_account_id, applicant=applicant)
+        updated.update(connection_status=gone_status, updated_at=timezone.now())
+        return updated.first()
+
+    smile_user = applicant.smile_user
+    if remote.user_id != smile_user.smile_id:
+        raise SmileBadResponse(
+            f"Smile account {remote.id} belongs to user {remote.user_id}, "
+            f"not to this applicant's {smile_user.smile_id}"
+        )
+    values = {
+        "provider_id": remote.provider_id,
+        "connection_status": remote.connection_status or LinkedAccount.ConnectionStatus.PENDING,
+        "error_code": remote.error_code,
+        "error_message": remote.error_message,
+        "monitor_status": remote.monitor_status,
+        "smile_created_at": remote.created_at,
+        "raw": remote.raw,
+    }
+    if login_name:
+        values["login_name"] = login_name
+    with transaction.atomic():
+        account, created = LinkedAccount.objects.select_for_update().get_or_create(
+            smile_id=remote.id, defaults={"applicant": applicant, **values}
+        )
+        if not created:
+            if account.applicant_id != applicant.pk:
+                raise SmileBadResponse(f"account {remote.id} is stored for another applicant")
+            LinkedAccount.objects.filter(pk=account.pk).update(**values, updated_at=timezone.now())
+            account.refresh_from_db()
+        if account.connection_status == LinkedAccount.ConnectionStatus.CONNECTED:
+            mark_connected(applicant)
+    return account
+
+
+def mark_connected(applicant: Applicant) -> None:
+    """The applicant connected an account: their invite is used, their data is on its way."""
+    applicant.refresh_from_db(fields=["status"])
+    applicant.advance(Applicant.Status.CONNECTED)
+    Invite.objects.filter(
+        applicant=applicant, connected_at__isnull=True, revoked_at__isnull=True
+    ).exclude(opened_at__isnull=True).update(connected_at=timezone.now())

@@ -1,0 +1,110 @@
+"""What each Smile event does, once claimed by a worker (see webhooks.claim).
+
+A webhook is a notification: account state and data records always come from the Open API,
+never from the payload, so processing an event twice or out of order converges on Smile's
+current state.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from verifications import sync, webhooks
+from verifications.linked_accounts import refresh_linked_account
+from verifications.models import Applicant, LinkedAccount, SmileUser, SyncRun, WebhookEvent
+from verifications.smile import SmileClient, SmileError
+from verifications.smile_records import Kind
+
+logger = logging.getLogger(__name__)
+Status = WebhookEvent.Status
+
+
+def process_event(event_pk: int) -> str | None:
+    """Process one stored event if nobody else is; return its new status."""
+    event = webhooks.claim(event_pk)
+    if event is None:
+        return None
+    data = json.loads(event.body)["data"]
+    smile_user = (
+        SmileUser.objects.select_related("applicant").filter(smile_id=event.smile_user_id).first()
+    )
+    if smile_user is None:
+        webhooks.finish(
+            event, Status.UNMATCHED, note=f"No applicant has Smile user {event.smile_user_id!r}."
+        )
+        return Status.UNMATCHED
+    applicant = smile_user.applicant
+    try:
+        with SmileClient.from_settings() as client:
+            note = _dispatch(event, data, applicant, client)
+    except sync.SyncFailed as error:
+        return webhooks.fail(event, error, permanent=error.permanent)
+    except SmileError as error:
+        return webhooks.fail(event, error, permanent=error.permanent)
+    except KeyError as error:
+        # A handled event without the field smile-api.md says it carries: retrying won't help.
+        return webhooks.fail(event, ValueError(f"the event data lacks {error}"), permanent=True)
+    except Exception as error:
+        logger.exception("webhook %s: unexpected error", event.smile_event_id)
+        return webhooks.fail(event, error, permanent=False)
+    webhooks.finish(event, Status.PROCESSED, applicant=applicant, note=note)
+    return Status.PROCESSED
+
+
+def _dispatch(event: WebhookEvent, data: dict, applicant: Applicant, client: SmileClient) -> str:
+    kind = event.event_type
+    if kind in webhooks.ACCOUNT_EVENTS:
+        gone = LinkedAccount.ConnectionStatus.DISCONNECTED if kind == "ACCOUNT_DISCONNECTED" else ""
+        refresh_linked_account(
+            applicant,
+            data["accountId"],
+            client=client,
+            login_name=str(data.get("loginName") or ""),
+            gone_status=gone,
+        )
+        return ""
+    if kind in webhooks.TASK_EVENTS:
+        return _task_finished(event, data, applicant, client)
+    account = _account(applicant, data["accountId"], client)
+    sync.sync_account(
+        account,
+        kinds=[Kind(webhooks.DATA_EVENTS[kind])],
+        trigger=SyncRun.Trigger.WEBHOOK,
+        webhook_event=event,
+        client=client,
+    )
+    return ""
+
+
+def _task_finished(event: WebhookEvent, data: dict, applicant: Applicant, client) -> str:
+    if str(data.get("sourceType") or "ACCOUNT") != "ACCOUNT":
+        return f"Source type {data.get('sourceType')} is not a linked account; nothing to sync."
+    account = _account(applicant, data["sourceId"], client)
+    if data.get("status") == "FAILED":
+        code = str(data.get("errorCode") or "UNKNOWN")
+        LinkedAccount.objects.filter(pk=account.pk).update(task_error=code)
+        return f"Smile's task failed with {code}."
+    # One example in Smile's documentation spells it `dataPoints`.
+    points = data.get("datapoints") or data.get("dataPoints") or []
+    kinds = sync.kinds_from_datapoints(points)
+    if kinds:
+        sync.sync_account(
+            account,
+            kinds=kinds,
+            trigger=SyncRun.Trigger.WEBHOOK,
+            webhook_event=event,
+            client=client,
+        )
+    LinkedAccount.objects.filter(pk=account.pk).update(task_error="")
+    applicant.refresh_from_db(fields=["status"])
+    applicant.advance(Applicant.Status.READY)
+    return "" if kinds else "The task listed no datapoints we store."
+
+
+def _account(applicant: Applicant, smile_account_id: str, client: SmileClient) -> LinkedAccount:
+    """Our row for the account; events can come before ACCOUNT_CONNECTED, so fetch it then."""
+    account = LinkedAccount.objects.filter(smile_id=smile_account_id, applicant=applicant).first()
+    if account is None:
+        account = refresh_linked_account(applicant, smile_account_id, client=client)
+    return account

@@ -1,0 +1,236 @@
+"""Smile webhooks: verify, store, acknowledge; process later, exactly once, in a worker.
+
+The receiving half runs inside the request and does as little as possible: check the
+signature in constant time, check the shape, store the event keyed by Smile's event id, and
+enqueue its processing after commit. A repeated delivery finds the stored row and is only
+counted. The processing half claims an event with a conditional update, so however many
+times it is enqueued, one worker processes it; a failure is retried with backoff and, past
+the limit, the event is marked failed with its error for the admin's webhook inbox.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from verifications.models import WebhookEvent, WebhookRejection
+
+logger = logging.getLogger(__name__)
+
+# Types we act on; any other is stored and marked ignored (smile-api.md lists many more).
+ACCOUNT_EVENTS = {"ACCOUNT_CREATED", "ACCOUNT_CONNECTED", "ACCOUNT_FAILED", "ACCOUNT_DISCONNECTED"}
+TASK_EVENTS = {"TASK_FINISHED", "ACCOUNT_SYNC_TASK_FINISHED"}
+DATA_EVENTS = {
+    "IDENTITY_ADDED": "IDENTITIES",
+    "EMPLOYMENTS_ADDED": "EMPLOYMENTS",
+    "EMPLOYMENTS_UPDATED": "EMPLOYMENTS",
+    "CONTRIBUTIONS_ADDED": "CONTRIBUTIONS",
+    "CONTRIBUTIONS_UPDATED": "CONTRIBUTIONS",
+    "INCOMES_ADDED": "INCOMES",
+    "INCOMES_UPDATED": "INCOMES",
+    "EINCOMES_ADDED": "EINCOMES",
+    "EINCOMES_UPDATED": "EINCOMES",
+}
+HANDLED_TYPES = ACCOUNT_EVENTS | TASK_EVENTS | set(DATA_EVENTS)
+
+STORED_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "User-Agent",
+    "Smile-Signature",
+    "X-Forwarded-For",
+)
+MAX_ATTEMPTS = 5
+
+
+class InvalidEvent(ValueError):
+    """The body is not a Smile event (not JSON, or a required field is missing)."""
+
+
+def signature_is_valid(body: bytes, signature: str | None) -> bool:
+    """Is `signature` the hex HMAC-SHA512 of the exact body under a configured secret?"""
+    secrets = [
+        secret
+        for secret in (settings.SMILE_WEBHOOK_SECRET, settings.SMILE_WEBHOOK_SECRET_PREVIOUS)
+        if secret
+    ]
+    if not secrets or not signature:
+        return False
+    presented = signature.strip().lower().encode()
+    valid = False
+    # Compare against every secret, without stopping early, so timing says nothing.
+    for secret in secrets:
+        expected = hmac.new(secret.encode(), body, hashlib.sha512).hexdigest().encode()
+        valid |= hmac.compare_digest(expected, presented)
+    return valid
+
+
+def record_rejection(reason: str) -> None:
+    """Count a refused delivery (bad or missing signature); the body itself is not kept."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        counter, _ = WebhookRejection.objects.get_or_create(day=today, reason=reason)
+        WebhookRejection.objects.filter(pk=counter.pk).update(count=F("count") + 1)
+
+
+def parse_event(body: bytes) -> dict[str, Any]:
+    """The event as a dict, or InvalidEvent saying what is wrong with it."""
+    try:
+        event = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidEvent("the body is not JSON") from None
+    if not isinstance(event, dict):
+        raise InvalidEvent("the body is not a JSON object")
+    missing = [name for name in ("id", "type", "createdAt", "data") if name not in event]
+    if missing:
+        raise InvalidEvent(f"the event lacks {', '.join(missing)}")
+    if not isinstance(event["id"], str) or not event["id"].strip():
+        raise InvalidEvent("the event id is not a string")
+    if not isinstance(event["type"], str) or not event["type"]:
+        raise InvalidEvent("the event type is not a string")
+    if not isinstance(event["data"], dict):
+        raise InvalidEvent("the event data is not an object")
+    if _instant(event["createdAt"]) is None:
+        raise InvalidEvent("the event createdAt is not a date and time")
+    return event
+
+
+def store_event(
+    *, body: bytes, headers: Mapping[str, str], remote_ip: str | None
+) -> tuple[WebhookEvent, bool]:
+    """Store a verified event; return it and whether this delivery was the first."""
+    event = parse_event(body)
+    data = event["data"]
+    fields = {
+        "event_type": event["type"],
+        "version": event.get("version") if isinstance(event.get("version"), int) else None,
+        "event_created_at": _instant(event["createdAt"]),
+        "body": body.decode(),
+        "headers": {name: headers[name] for name in STORED_HEADERS if name in headers},
+        "remote_ip": remote_ip,
+        "smile_user_id": _text(data.get("userId")),
+        "smile_account_id": _text(data.get("accountId") or data.get("sourceId")),
+        "status": (
+            WebhookEvent.Status.RECEIVED
+            if event["type"] in HANDLED_TYPES
+            else WebhookEvent.Status.IGNORED
+        ),
+    }
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.create(smile_event_id=event["id"], **fields)
+            if stored.status == WebhookEvent.Status.RECEIVED:
+                transaction.on_commit(lambda: enqueue(stored.pk))
+    except IntegrityError:
+        # Delivered before (or right now, by a concurrent request): count it, change nothing.
+        WebhookEvent.objects.filter(smile_event_id=event["id"]).update(
+            deliveries=F("deliveries") + 1
+        )
+        logger.info("webhook %s %s delivered again", event["type"], event["id"])
+        return WebhookEvent.objects.get(smile_event_id=event["id"]), False
+    logger.info("webhook %s %s stored as %s", event["type"], event["id"], stored.status)
+    return stored, True
+
+
+def enqueue(event_pk: int) -> None:
+    async_task(
+        "verifications.tasks.process_webhook_event",
+        event_pk,
+        task_name=f"webhook-{event_pk}",
+        group="webhooks",
+    )
+
+
+# --- Processing -----------------------------------------------------------------------------
+
+
+def claim(event_pk: int) -> WebhookEvent | None:
+    """Take an event for processing, or None if it is done or someone else holds it."""
+    now = timezone.now()
+    stale = now - processing_timeout()
+    claimed = WebhookEvent.objects.filter(
+        Q(status__in=[WebhookEvent.Status.RECEIVED, WebhookEvent.Status.RETRYING])
+        # A worker that died mid-way leaves "processing" behind; take it over once stale.
+        | Q(status=WebhookEvent.Status.PROCESSING, claimed_at__lt=stale),
+        pk=event_pk,
+    ).update(status=WebhookEvent.Status.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return WebhookEvent.objects.get(pk=event_pk)
+
+
+def processing_timeout() -> datetime.timedelta:
+    # Longer than a task may run (django-q2 kills it at `timeout`), so a live worker is
+    # never robbed of an event it is still processing.
+    return datetime.timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+
+
+def finish(event: WebhookEvent, status: str, *, applicant=None, note: str = "") -> None:
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        status=status,
+        applicant=applicant,
+        processed_at=timezone.now(),
+        last_error=note,
+        next_attempt_at=None,
+    )
+
+
+def fail(event: WebhookEvent, error: Exception, *, permanent: bool) -> str:
+    """Record a failed attempt: retry later with backoff, or give up at the limit."""
+    message = f"{type(error).__name__}: {error}"
+    if permanent or event.attempts >= MAX_ATTEMPTS:
+        status, next_attempt = WebhookEvent.Status.FAILED, None
+    else:
+        # 30 s, 2 min, 8 min, 32 min: Smile's outages are usually short, ours too.
+        delay = datetime.timedelta(seconds=30 * 4 ** (event.attempts - 1))
+        status, next_attempt = WebhookEvent.Status.RETRYING, timezone.now() + delay
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        status=status, last_error=message, next_attempt_at=next_attempt
+    )
+    logger.warning(
+        "webhook %s attempt %d failed: %s", event.smile_event_id, event.attempts, message
+    )
+    return status
+
+
+def due_for_processing(now: datetime.datetime | None = None):
+    """Events whose processing was lost or is due again: what the sweeper re-enqueues."""
+    now = now or timezone.now()
+    lost = now - datetime.timedelta(minutes=2)
+    return WebhookEvent.objects.filter(
+        Q(status=WebhookEvent.Status.RECEIVED, received_at__lt=lost)
+        | Q(status=WebhookEvent.Status.RETRYING, next_attempt_at__lte=now)
+        | Q(status=WebhookEvent.Status.PROCESSING, claimed_at__lt=now - processing_timeout())
+    )
+
+
+def requeue_due() -> int:
+    pks = list(due_for_processing().values_list("pk", flat=True)[:500])
+    for pk in pks:
+        enqueue(pk)
+    return len(pks)
+
+
+def _instant(value: Any) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def _text(value: Any) -> str:
+    return value[:200] if isinstance(value, str) else ""
