@@ -101,7 +101,8 @@ def test_the_page_explains_what_is_shared_and_works_on_a_phone(browser_client, l
 def test_every_widget_callback_is_wired(client):
     from django.contrib.staticfiles import finders
 
-    script = open(finders.find("verifications/connect.js")).read()
+    with open(finders.find("verifications/connect.js")) as file:
+        script = file.read()
     for callback in CALLBACKS:
         assert f"{callback}: function" in script, callback
 
@@ -296,7 +297,7 @@ def test_done_after_connecting_uses_the_link_up(browser_client, link, smile_sand
 
 
 def test_closing_without_connecting_keeps_the_link_working(browser_client, link):
-    invite, _, path = link
+    _, _, path = link
     csrf = csrf_token_of(browser_client.get(path))
     post_event(browser_client, path, csrf, "onClose", {"reason": "close"})
     assert browser_client.get(path).status_code == 200

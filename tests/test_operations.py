@@ -131,7 +131,7 @@ def test_smile_sync_of_an_unknown_account_is_an_error(db):
 
 def test_smile_sync_reports_a_failed_sync(account, smile_sandbox):
     smile_sandbox.set_faults(malformed={"kind": "employments", "count": 10})
-    with pytest.raises(CommandError, match="Sync failed: .*malformed employments record"):
+    with pytest.raises(CommandError, match=r"Sync failed: .*malformed employments record"):
         call_command("smile_sync", account.smile_id)
     assert SyncRun.objects.get().status == "failed"
 
