@@ -25,6 +25,7 @@ _EVERY_VERIFICATIONS_MODEL = (
     "decision",
     "connectevent",
     "webhookrejection",
+    "auditentry",
 )
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

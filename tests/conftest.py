@@ -45,6 +45,12 @@ def _collected_static(tmp_path_factory) -> None:
 def _member(django_user_model, username: str, role: str | None):
     from django.contrib.auth.models import Group
 
+    from accounts.roles import sync_roles
+
+    if role and not Group.objects.filter(name=role).exists():
+        # A transactional test flushes the tables, groups made by the data migration too.
+        sync_roles()
+
     user = django_user_model.objects.create_user(
         username=username, password="pw-" + username, is_staff=True, first_name=username.title()
     )

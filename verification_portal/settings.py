@@ -228,6 +228,33 @@ RATELIMIT_VIEW = "verifications.views.rate_limited"
 
 # --- Verification workflow ------------------------------------------------------------------
 SYNC_REFRESH_HOURS = env.int("SYNC_REFRESH_HOURS", default=24 * 7)
+# Data older than this is "stale": flagged on the history page, and approving needs a note.
+DATA_STALE_DAYS = env.int("DATA_STALE_DAYS", default=30)
+# Gaps between jobs longer than this many months are marked, and flag the applicant.
+HISTORY_GAP_MONTHS = env.int("HISTORY_GAP_MONTHS", default=3)
+# The reason codes reviewers choose from, per outcome. Override with a JSON object in
+# DECISION_REASONS, e.g. {"approve": {"verified": "Verified"}, "reject": {...}, ...}.
+DECISION_REASONS = env.json(
+    "DECISION_REASONS",
+    default={
+        "approve": {
+            "verified": "Identity and employment verified",
+            "verified_with_exceptions": "Verified, with exceptions explained in the note",
+        },
+        "reject": {
+            "identity_mismatch": "Identity does not match what was stated",
+            "insufficient_employment": "Employment history insufficient",
+            "contributions_unpaid": "Social-security contributions not paid",
+            "suspected_fraud": "Suspected fraud",
+            "withdrawn": "Applicant withdrew",
+        },
+        "request_info": {
+            "connect_another_account": "Connect another account",
+            "explain_gap": "Explain a gap in employment",
+            "identity_document": "Provide an identity document",
+        },
+    },
+)
 
 LOGGING = {
     "version": 1,

@@ -10,5 +10,6 @@ admin.site.index_title = "Applicants, evidence and decisions"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("history/", include("verifications.history_urls")),
     path("", include("verifications.urls")),
 ]

@@ -261,6 +261,7 @@ class ApplicantAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "can_send_invite": self.has_send_invite_permission(request),
             "can_refresh": self.has_refresh_permission(request),
+            "can_view_history": request.user.has_perm("verifications.view_employment_history"),
             "sync_runs": models.SyncRun.objects.filter(account__applicant_id=object_id)
             .select_related("account")
             .order_by("-started_at")[:10],

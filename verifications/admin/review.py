@@ -1,4 +1,4 @@
-"""Decisions: evidence, readable in the admin, editable by no one."""
+"""Decisions and the audit log: evidence, readable in the admin, editable by no one."""
 
 from django.contrib import admin
 
@@ -21,3 +21,17 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_select_related = ["applicant", "decided_by"]
     search_fields = ["applicant__last_name", "applicant__external_reference", "note"]
     date_hierarchy = "decided_at"
+
+
+@admin.register(models.AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "applicant", "what"]
+    list_filter = ["action", "at"]
+    list_select_related = ["actor", "applicant"]
+    search_fields = [
+        "actor__username",
+        "applicant__last_name",
+        "applicant__external_reference",
+        "what",
+    ]
+    date_hierarchy = "at"

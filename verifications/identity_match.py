@@ -1,0 +1,205 @@
+"""What the applicant stated against what Smile returned, field by field.
+
+Each field gets a verdict a reviewer can act on: *match*, *partial* (the same person written
+differently: a middle name left out, a phone in national form), *mismatch* (a different
+value), or *missing* (one side has nothing). Names are compared after normalising case,
+accents, punctuation and generational suffixes ("Jr"), so the sandbox's
+"George Cimafranca Palomero, Jr" against a stated "George Palomero" is partial, not mismatch.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    MATCH = "match"
+    PARTIAL = "partial"
+    MISMATCH = "mismatch"
+    MISSING = "missing"
+
+
+# Best first: across several identities (one per linked account) the best one counts.
+_RANK = {Verdict.MATCH: 0, Verdict.PARTIAL: 1, Verdict.MISMATCH: 2, Verdict.MISSING: 3}
+
+SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "v"}
+# Suffixes that name a different person when both sides carry one (father and son).
+_SUFFIX_ALIASES = {"junior": "jr", "senior": "sr", "2nd": "ii", "3rd": "iii", "4th": "iv"}
+
+
+@dataclass(frozen=True)
+class FieldComparison:
+    field: str
+    label: str
+    stated: str
+    smile: str
+    verdict: Verdict
+    source: str  # provider of the Smile value shown
+
+    @property
+    def is_problem(self) -> bool:
+        return self.verdict == Verdict.MISMATCH
+
+
+def plain(text: str) -> str:
+    """Lower case, no accents, punctuation as spaces: 'Peñalosa-Cruz, Jr.' → 'penalosa cruz jr'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", without_accents.casefold()).split())
+
+
+def name_parts(text: str) -> tuple[list[str], str]:
+    """Name tokens without generational suffixes, and the suffix found ('' if none)."""
+    tokens, suffix = [], ""
+    for token in plain(text).split():
+        token = _SUFFIX_ALIASES.get(token, token)
+        if token in SUFFIXES:
+            suffix = token
+        else:
+            tokens.append(token)
+    return tokens, suffix
+
+
+def compare_names(stated: str, stated_suffix: str, smile: str, smile_suffix: str = "") -> Verdict:
+    mine, my_suffix = name_parts(f"{stated} {stated_suffix}")
+    theirs, their_suffix = name_parts(f"{smile} {smile_suffix}")
+    if not mine or not theirs:
+        return Verdict.MISSING
+    if my_suffix and their_suffix and my_suffix != their_suffix:
+        return Verdict.MISMATCH  # "Jr" and "Sr" are two people
+    if sorted(mine) == sorted(theirs):
+        return Verdict.MATCH
+    # First and last name agree, the rest (middle names) is only on one side.
+    if {mine[0], mine[-1]} <= set(theirs) or {theirs[0], theirs[-1]} <= set(mine):
+        return Verdict.PARTIAL
+    return Verdict.MISMATCH
+
+
+def compare_dates(stated: Any, smile: Any) -> Verdict:
+    if stated is None or smile is None:
+        return Verdict.MISSING
+    if stated == smile:
+        return Verdict.MATCH
+    if (stated.year, stated.month, stated.day) == (smile.year, smile.day, smile.month):
+        return Verdict.PARTIAL  # day and month swapped: a form filled the other way round
+    return Verdict.MISMATCH
+
+
+def compare_emails(stated: str, smile: Iterable[str]) -> Verdict:
+    candidates = [email.strip().casefold() for email in smile if email]
+    if not stated or not candidates:
+        return Verdict.MISSING
+    return Verdict.MATCH if stated.strip().casefold() in candidates else Verdict.MISMATCH
+
+
+def compare_phones(stated: str, smile: Iterable[str]) -> Verdict:
+    mine = re.sub(r"\D", "", stated or "")
+    theirs = [re.sub(r"\D", "", phone or "") for phone in smile]
+    theirs = [phone for phone in theirs if phone]
+    if not mine or not theirs:
+        return Verdict.MISSING
+    if mine in theirs:
+        return Verdict.MATCH
+    # The same subscriber number written nationally (0917…) or with another prefix.
+    if any(len(phone) >= 9 and phone[-9:] == mine[-9:] for phone in theirs):
+        return Verdict.PARTIAL
+    return Verdict.MISMATCH
+
+
+def compare_addresses(stated: str, smile: Iterable[str]) -> Verdict:
+    mine = set(plain(stated).split())
+    best = Verdict.MISSING
+    for address in smile:
+        theirs = set(plain(address).split())
+        if not mine or not theirs:
+            continue
+        shared = len(mine & theirs)
+        jaccard = shared / len(mine | theirs)
+        covered = shared / len(mine)
+        verdict = (
+            Verdict.MATCH
+            if jaccard >= 0.8
+            else Verdict.PARTIAL
+            if covered >= 0.6
+            else Verdict.MISMATCH
+        )
+        best = min(best, verdict, key=_RANK.__getitem__)
+    return best
+
+
+def _address_text(address: dict) -> str:
+    if address.get("fullAddress"):
+        return address["fullAddress"]
+    parts = ("line1", "line2", "city", "region", "zip", "country")
+    return ", ".join(str(address[part]) for part in parts if address.get(part))
+
+
+def _field_values(identity: Any) -> dict[str, tuple[str, Any]]:
+    """Per field: the text to show and the value to compare, from one Identity record."""
+    emails = [item.get("address") or "" for item in identity.emails or []]
+    phones = [item.get("number") or "" for item in identity.phones or []]
+    addresses = [_address_text(item) for item in identity.addresses or []]
+    return {
+        "name": (identity.full_name, identity),
+        "date_of_birth": (identity.dob.isoformat() if identity.dob else "", identity.dob),
+        "address": ("; ".join(a for a in addresses if a), addresses),
+        "email": (", ".join(e for e in emails if e), emails),
+        "phone": (", ".join(p for p in phones if p), phones),
+    }
+
+
+LABELS = {
+    "name": "Name",
+    "date_of_birth": "Date of birth",
+    "address": "Address",
+    "email": "Email",
+    "phone": "Phone",
+}
+
+
+def compare_identity(applicant: Any, identities: Sequence[Any]) -> list[FieldComparison]:
+    """One row per field: stated value, the best Smile value and its verdict."""
+    stated_name = " ".join(
+        part for part in (applicant.first_name, applicant.middle_name, applicant.last_name) if part
+    )
+    stated = {
+        "name": f"{stated_name} {applicant.suffix}".strip(),
+        "date_of_birth": applicant.date_of_birth.isoformat() if applicant.date_of_birth else "",
+        "address": applicant.address,
+        "email": applicant.email,
+        "phone": applicant.phone,
+    }
+    rows = []
+    for field, label in LABELS.items():
+        best: FieldComparison | None = None
+        for identity in identities:
+            shown, value = _field_values(identity)[field]
+            verdict = _verdict(field, applicant, stated_name, value)
+            candidate = FieldComparison(
+                field, label, stated[field], shown, verdict, identity.provider_id
+            )
+            if best is None or _RANK[verdict] < _RANK[best.verdict]:
+                best = candidate
+        rows.append(best or FieldComparison(field, label, stated[field], "", Verdict.MISSING, ""))
+    return rows
+
+
+def _verdict(field: str, applicant: Any, stated_name: str, value: Any) -> Verdict:
+    if field == "name":
+        identity = value
+        smile_name = identity.full_name or " ".join(
+            part for part in (identity.first_name, identity.middle_name, identity.last_name) if part
+        )
+        return compare_names(stated_name, applicant.suffix, smile_name, identity.suffix)
+    if field == "date_of_birth":
+        return compare_dates(applicant.date_of_birth, value)
+    if field == "address":
+        return compare_addresses(applicant.address, value)
+    if field == "email":
+        return compare_emails(applicant.email, value)
+    return compare_phones(applicant.phone, value)
