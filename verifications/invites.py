@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from verifications import audit
 from verifications.models import Applicant, Invite
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,10 @@ def send_invite(
     url = connect_url(token)
     if email:
         _email(invite, url, reminder=False)
+    how = "emailed" if email else "link to copy"
+    audit.record(
+        sent_by, audit.Action.INVITE_SENT, applicant=applicant, what=f"invite {invite.pk}, {how}"
+    )
     return invite, url
 
 
@@ -105,11 +110,14 @@ def mark_completed(invite: Invite) -> None:
         Invite.objects.filter(pk=invite.pk).update(completed_at=invite.completed_at)
 
 
-def revoke_invite(invite: Invite) -> bool:
+def revoke_invite(invite: Invite, *, by: AbstractBaseUser | None = None) -> bool:
     if invite.revoked_at is not None:
         return False
     invite.revoked_at = timezone.now()
     Invite.objects.filter(pk=invite.pk).update(revoked_at=invite.revoked_at)
+    audit.record(
+        by, audit.Action.INVITE_REVOKED, applicant=invite.applicant, what=f"invite {invite.pk}"
+    )
     return True
 
 
@@ -137,6 +145,12 @@ def send_reminders(now: datetime.datetime | None = None) -> int:
         reminder, token = create_invite(applicant=invite.applicant, created_by=invite.created_by)
         Invite.objects.filter(pk=reminder.pk).update(reminded_at=now)
         _email(reminder, connect_url(token), reminder=True)
+        audit.record(
+            None,
+            audit.Action.INVITE_SENT,
+            applicant=invite.applicant,
+            what=f"reminder, invite {reminder.pk}",
+        )
         sent += 1
     return sent
 

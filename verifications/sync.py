@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
+from verifications import review
 from verifications.models import (
     Contribution,
     Employment,
@@ -94,6 +95,7 @@ def sync_account(
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
         logger.warning("sync of account %s failed: %s", account.smile_id, error)
+        review.refresh_review_state(account.applicant)
         raise SyncFailed(run, error) from error
     finally:
         if own_client:
@@ -101,6 +103,7 @@ def sync_account(
     run.refresh_from_db()
     account.last_synced_at = run.finished_at
     logger.info("synced account %s: %s", account.smile_id, run.counts)
+    review.refresh_review_state(account.applicant)
     return run
 
 

@@ -12,8 +12,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django_q.tasks import async_task
 
-from verifications import invites, models
+from verifications import audit, invites, models
 from verifications.admin.base import ReadOnlyAdmin, ReadOnlyInline
+from verifications.admin.review import AssignedFilter, FlagFilter, ProviderFilter, ReviewQueueMixin
 from verifications.smile import SmileClient, SmileError
 from verifications.smile_users import ensure_smile_user
 
@@ -59,16 +60,22 @@ class LinkedAccountInline(ReadOnlyInline):
 
 
 @admin.register(models.Applicant)
-class ApplicantAdmin(admin.ModelAdmin):
+class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
+    """The applicant list is the reviewers' queue, oldest first."""
+
     list_display = [
         "full_name",
-        "email",
         "external_reference",
         "status",
+        "assigned_to",
         "invite_state",
-        "created_at",
+        "data_completeness",
+        "flag_list",
+        "age",
     ]
-    list_filter = ["status", SmileUserFilter]
+    list_filter = ["status", AssignedFilter, FlagFilter, ProviderFilter, SmileUserFilter]
+    ordering = ["created_at", "pk"]
+    list_per_page = 50
     search_fields = [
         "first_name",
         "last_name",
@@ -208,7 +215,7 @@ class ApplicantAdmin(admin.ModelAdmin):
                 name="verifications_applicant_refresh",
             ),
         ]
-        return own + super().get_urls()
+        return own + self.review_urls() + super().get_urls()
 
     def send_invite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_send_invite_permission(request):
@@ -238,6 +245,12 @@ class ApplicantAdmin(admin.ModelAdmin):
             connection_status=models.LinkedAccount.ConnectionStatus.CONNECTED
         )
         for account in accounts:
+            audit.record(
+                request.user,
+                audit.Action.DATA_REFRESH,
+                applicant=applicant,
+                what=f"{account.provider_id} {account.smile_id}",
+            )
             async_task(
                 "verifications.tasks.sync_linked_account",
                 account.pk,
@@ -266,7 +279,14 @@ class ApplicantAdmin(admin.ModelAdmin):
             .select_related("account")
             .order_by("-started_at")[:10],
         }
+        applicant = self.get_object(request, object_id)
+        if applicant is not None and self.has_view_permission(request, applicant):
+            extra_context.update(self.review_context(request, applicant))
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_decide": self.has_decide_permission(request)}
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(models.SmileUser)
@@ -324,7 +344,7 @@ class InviteAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Revoke selected invites", permissions=["send_invite"])
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
-        revoked = sum(invites.revoke_invite(invite) for invite in queryset)
+        revoked = sum(invites.revoke_invite(invite, by=request.user) for invite in queryset)
         self.message_user(request, f"{revoked} invite(s) revoked; their links no longer work.")
 
     @admin.action(

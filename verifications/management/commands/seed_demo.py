@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from accounts import roles
+from accounts.roles import sync_roles
 from verifications.models import Applicant
 
 DEMO_USERS = [
@@ -69,6 +70,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, password: str | None = None, **options) -> None:
+        sync_roles()  # the groups normally exist from the migrations; make sure of it
         User = get_user_model()
         lines = []
         for username, role, first_name in DEMO_USERS:

@@ -1,0 +1,327 @@
+"""Compliance review rules: transitions, who decides, four-eyes, overrides, queue, audit."""
+
+import datetime
+import itertools
+import threading
+
+import pytest
+from django.utils import timezone
+
+from tests import factories
+from verifications import review
+from verifications.models import Applicant, AuditEntry, Decision, TransitionNotAllowed
+
+pytestmark = pytest.mark.django_db
+
+Status = Applicant.Status
+ALLOWED = {
+    (Status.NEW, Status.INVITED),
+    (Status.NEW, Status.CONNECTED),
+    (Status.NEW, Status.REJECTED),
+    (Status.INVITED, Status.CONNECTED),
+    (Status.INVITED, Status.REJECTED),
+    (Status.CONNECTED, Status.READY),
+    (Status.CONNECTED, Status.REJECTED),
+    (Status.READY, Status.APPROVED),
+    (Status.READY, Status.REJECTED),
+    (Status.READY, Status.MORE_INFO),
+    (Status.MORE_INFO, Status.INVITED),
+    (Status.MORE_INFO, Status.CONNECTED),
+    (Status.MORE_INFO, Status.READY),
+    (Status.MORE_INFO, Status.APPROVED),
+    (Status.MORE_INFO, Status.REJECTED),
+}
+
+
+@pytest.mark.parametrize(("start", "end"), list(itertools.product(Status, Status)))
+def test_every_transition_is_allowed_or_refused_by_the_table(start, end):
+    person = factories.applicant(status=start)
+    if (start, end) in ALLOWED:
+        assert person.set_status(end) == start
+        person.refresh_from_db()
+        assert person.status == end
+    else:
+        with pytest.raises(TransitionNotAllowed) as refusal:
+            person.set_status(end)
+        assert f"who is {Status(start).label.lower()} cannot become" in str(refusal.value)
+        person.refresh_from_db()
+        assert person.status == start
+
+
+def test_a_refused_transition_says_what_is_possible():
+    person = factories.applicant(status=Status.CONNECTED)
+    with pytest.raises(TransitionNotAllowed) as refusal:
+        person.set_status(Status.APPROVED)
+    assert str(refusal.value) == (
+        "An applicant who is connected, data arriving cannot become approved; "
+        "from here they can only become: ready for review, rejected."
+    )
+    approved = factories.applicant(status=Status.APPROVED)
+    with pytest.raises(TransitionNotAllowed, match="this is final"):
+        approved.set_status(Status.READY)
+
+
+def test_a_status_changed_meanwhile_is_not_overwritten():
+    person = factories.applicant(status=Status.READY)
+    stale_copy = Applicant.objects.get(pk=person.pk)
+    person.set_status(Status.REJECTED)
+    with pytest.raises(TransitionNotAllowed, match="changed meanwhile"):
+        stale_copy.set_status(Status.APPROVED)
+    person.refresh_from_db()
+    assert person.status == Status.REJECTED
+
+
+@pytest.fixture
+def ready(sam, rita):
+    """An applicant Sam added, with fresh data, ready and assigned to Rita."""
+    person = factories.applicant(status=Status.READY, created_by=sam, assigned_to=rita)
+    factories.linked_account(person, last_synced_at=timezone.now())
+    return person
+
+
+def decide(person, reviewer, outcome="approve", reason="verified", **extra):
+    return review.decide(person, reviewer=reviewer, outcome=outcome, reason_code=reason, **extra)
+
+
+def test_the_assigned_reviewer_approves(ready, rita):
+    decision = decide(ready, rita, note="All good")
+    ready.refresh_from_db()
+    assert ready.status == Status.APPROVED
+    assert (decision.from_status, decision.to_status, decision.decided_by) == (
+        "ready",
+        "approved",
+        rita,
+    )
+    entry = AuditEntry.objects.get(action="decided")
+    assert (entry.actor, entry.applicant, entry.what) == (rita, ready, "Approve: verified")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reason", "status"),
+    [
+        ("reject", "suspected_fraud", Status.REJECTED),
+        ("request_info", "explain_gap", Status.MORE_INFO),
+    ],
+)
+def test_reject_and_request_information(ready, rita, outcome, reason, status):
+    decide(ready, rita, outcome, reason)
+    ready.refresh_from_db()
+    assert ready.status == status
+
+
+def test_a_reviewer_not_assigned_cannot_decide(ready, victor):
+    with pytest.raises(
+        review.DecisionRefused, match="Only the reviewer this applicant is assigned to"
+    ):
+        decide(ready, victor)
+    assert not Decision.objects.exists()
+
+
+def test_a_supervisor_decides_for_someone_else(ready, victor):
+    from django.contrib.auth.models import Permission
+
+    victor.user_permissions.add(Permission.objects.get(codename="supervise_review"))
+    victor = type(victor).objects.get(pk=victor.pk)
+    decide(ready, victor)
+    assert Decision.objects.get().decided_by == victor
+
+
+@pytest.mark.parametrize("username", ["sam", "omar", "charlie"])
+def test_only_reviewers_decide(ready, request, username):
+    with pytest.raises(review.DecisionRefused, match="Only compliance reviewers decide"):
+        decide(ready, request.getfixturevalue(username))
+
+
+def test_four_eyes_whoever_added_the_applicant_cannot_approve(rita, victor):
+    person = factories.applicant(status=Status.READY, created_by=rita, assigned_to=rita)
+    factories.linked_account(person, last_synced_at=timezone.now())
+    with pytest.raises(review.DecisionRefused, match="four-eyes"):
+        decide(person, rita)
+    decide(person, rita, "reject", "withdrawn")  # rejecting needs no second pair of eyes
+    assert Decision.objects.get().outcome == "reject"
+
+
+def test_four_eyes_whoever_invited_the_applicant_cannot_approve(ready, rita):
+    factories.invite(ready, created_by=rita)
+    with pytest.raises(review.DecisionRefused, match="four-eyes"):
+        decide(ready, rita)
+
+
+def test_approving_on_stale_data_needs_an_override_note(ready, rita, settings):
+    ready.linked_accounts.update(last_synced_at=timezone.now() - datetime.timedelta(days=31))
+    with pytest.raises(review.DecisionRefused) as refusal:
+        decide(ready, rita)
+    assert "needs an override note" in str(refusal.value)
+    assert f"older than {settings.DATA_STALE_DAYS} days" in str(refusal.value)
+    decide(ready, rita, override_note="Employer confirmed by phone on 28 Nov.")
+    assert Decision.objects.get().override_note == "Employer confirmed by phone on 28 Nov."
+
+
+def test_approving_with_an_unresolved_flag_needs_an_override_note(ready, rita):
+    Applicant.objects.filter(pk=ready.pk).update(flag_missing_contributions=True)
+    with pytest.raises(review.DecisionRefused, match="Unresolved flag: missing contributions"):
+        decide(ready, rita, override_note="   ")
+    decide(ready, rita, override_note="Contributions paid late, receipts seen.")
+
+
+def test_an_unknown_reason_is_refused(ready, rita):
+    with pytest.raises(review.DecisionRefused, match="Choose one of the reasons"):
+        decide(ready, rita, reason="because")
+
+
+def test_a_decision_the_status_does_not_allow_is_refused_readably(rita, sam):
+    person = factories.applicant(status=Status.INVITED, assigned_to=rita, created_by=sam)
+    with pytest.raises(
+        review.DecisionRefused, match="who is invited cannot become more information"
+    ):
+        decide(person, rita, "request_info", "explain_gap")
+
+
+def test_next_in_my_queue_takes_the_oldest_unassigned_ready_applicant(rita, victor):
+    now = timezone.now()
+    oldest = factories.applicant(status=Status.READY, created_at=now - datetime.timedelta(days=3))
+    factories.applicant(
+        status=Status.READY, created_at=now - datetime.timedelta(days=9), assigned_to=victor
+    )
+    factories.applicant(status=Status.CONNECTED, created_at=now - datetime.timedelta(days=9))
+    newer = factories.applicant(status=Status.READY, created_at=now - datetime.timedelta(days=1))
+
+    assert review.next_in_queue(rita) == oldest
+    assert review.next_in_queue(rita) == newer
+    assert review.next_in_queue(rita) is None
+    oldest.refresh_from_db()
+    assert oldest.assigned_to == rita
+    assert AuditEntry.objects.filter(action="assigned", actor=rita).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_pressing_next_at_once_never_get_the_same_applicant(rita, victor):
+    for _ in range(4):
+        factories.applicant(status=Status.READY)
+    taken, start = [], threading.Barrier(2)
+
+    def take(reviewer):
+        start.wait()
+        taken.append(review.next_in_queue(reviewer).pk)
+
+    threads = [threading.Thread(target=take, args=(reviewer,)) for reviewer in (rita, victor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(taken)) == 2
+
+
+def test_assigning_and_unassigning_are_audited(ready, victor, rita):
+    review.unassign(ready, by=rita)
+    review.assign(ready, victor, by=victor)
+    with pytest.raises(review.DecisionRefused, match="Only a supervisor assigns"):
+        review.assign(ready, rita, by=victor)
+    actions = list(AuditEntry.objects.order_by("at").values_list("action", "actor__username"))
+    assert actions == [("unassigned", "rita"), ("assigned", "victor")]
+
+
+def months_ago(today, n):
+    from verifications.history import add_months
+
+    return add_months(today, -n)
+
+
+def test_flags_follow_the_data(rita):
+    from verifications.models import Identity
+
+    today = timezone.localdate()
+    person = factories.applicant(date_of_birth=datetime.date(1970, 8, 24))
+    account = factories.linked_account(person)
+    Identity.objects.create(
+        account=account,
+        smile_id="i-1",
+        full_name="George Palomero",
+        dob=datetime.date(1971, 1, 1),
+        raw={},
+    )
+    factories.employment(account, months_ago(today, 40), months_ago(today, 14), employer="ABC")
+    factories.employment(account, months_ago(today, 6), None, employer="CDE")
+    for n in range(1, 13):
+        if n != 4:  # one month of the last twelve was not paid
+            factories.contribution(account, months_ago(today, n))
+
+    review.refresh_review_state(person, today=today)
+    person.refresh_from_db()
+    assert [label for _, label in review.flags(person)] == [
+        "Identity mismatch",
+        "Employment gap",
+        "Missing contributions",
+    ]
+
+
+def test_no_flag_when_the_data_is_clean():
+    today = timezone.localdate()
+    person = factories.applicant()
+    account = factories.linked_account(person)
+    factories.employment(account, months_ago(today, 40), None)
+    for n in range(1, 13):
+        factories.contribution(account, months_ago(today, n))
+    review.refresh_review_state(person, today=today)
+    person.refresh_from_db()
+    assert review.flags(person) == []
+
+
+def test_data_completeness_per_kind(settings):
+    from verifications.models import SyncRun
+
+    person = factories.applicant()
+    account = factories.linked_account(person)
+    old = timezone.now() - datetime.timedelta(days=settings.DATA_STALE_DAYS + 1)
+    SyncRun.objects.create(
+        account=account,
+        kinds=["IDENTITIES", "EMPLOYMENTS"],
+        trigger="webhook",
+        status="succeeded",
+        started_at=old,
+        finished_at=old,
+    )
+    SyncRun.objects.create(
+        account=account,
+        kinds=["EMPLOYMENTS"],
+        trigger="webhook",
+        status="succeeded",
+        finished_at=timezone.now(),
+    )
+    review.refresh_review_state(person)
+    person.refresh_from_db()
+    states = {row["label"]: row["state"] for row in review.completeness_rows(person)}
+    assert states == {"Identity": "stale", "Employment": "synced", "Contributions": "pending"}
+
+    SyncRun.objects.create(
+        account=account,
+        kinds=["CONTRIBUTIONS"],
+        trigger="manual",
+        status="failed",
+        error="boom",
+        finished_at=timezone.now(),
+    )
+    review.refresh_review_state(person)
+    person.refresh_from_db()
+    assert {row["label"]: row["state"] for row in review.completeness_rows(person)}[
+        "Contributions"
+    ] == "error"
+
+
+def test_a_sync_from_the_sandbox_sets_the_review_state(smile_sandbox):
+    from verifications.linked_accounts import refresh_linked_account
+    from verifications.smile import SmileClient
+    from verifications.smile_users import ensure_smile_user
+    from verifications.sync import sync_account
+
+    george = factories.applicant(date_of_birth=datetime.date(1970, 8, 24))
+    remote = smile_sandbox.connect(ensure_smile_user(george).smile_id, "sss_ph", "george", "123456")
+    with SmileClient.from_settings() as client:
+        account = refresh_linked_account(george, remote["id"], client=client)
+    sync_account(account)
+    george.refresh_from_db()
+    assert {row["state"] for row in review.completeness_rows(george)} == {"synced"}
+    found = review.evidence(george)
+    assert {row.field: row.verdict for row in found.comparison}["name"] == "partial"
+    assert {row.field: row.verdict for row in found.comparison}["date_of_birth"] == "match"
+    assert not george.flag_identity_mismatch

@@ -1,0 +1,280 @@
+"""The reviewers' queue and applicant page, through the admin's own URLs, by role."""
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests import factories
+from tests.queue import queued_task_names
+from verifications.models import Applicant, AuditEntry, Decision, Invite
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["sam", "rita", "omar", "charlie"]
+A = "/admin/verifications/"
+
+# Page -> the roles that may open it (everyone else logged in gets 403).
+PAGES = {
+    A + "applicant/": {"sam", "rita", "omar"},
+    A + "applicant/add/": {"sam"},
+    A + "applicant/{pk}/change/": {"sam", "rita", "omar"},
+    A + "applicant/{pk}/send-invite/": {"sam"},
+    A + "invite/": {"sam", "rita"},
+    A + "linkedaccount/": {"sam", "rita"},
+    A + "smileuser/": {"rita"},
+    A + "identity/": {"rita"},
+    A + "employment/": {"rita"},
+    A + "contribution/": {"rita"},
+    A + "income/": {"rita"},
+    A + "estimatedincome/": {"rita"},
+    A + "webhookevent/": {"rita"},
+    A + "webhookrejection/": {"rita"},
+    A + "syncrun/": {"rita"},
+    A + "decision/": {"rita"},
+    A + "auditentry/": {"rita"},
+    "/admin/accounts/user/": set(),
+    "/admin/django_q/schedule/": set(),
+    "/history/{pk}/": {"rita", "omar"},
+}
+
+# Custom POST endpoints -> the role that may use them.
+POSTS = {
+    A + "applicant/{pk}/send-invite/": {"sam"},
+    A + "applicant/{pk}/refresh/": {"rita"},
+    A + "applicant/next/": {"rita"},
+    A + "applicant/{pk}/assign/": {"rita"},
+    A + "applicant/{pk}/decide/": {"rita"},
+}
+
+
+@pytest.fixture
+def person(sam):
+    return factories.applicant(created_by=sam, status=Applicant.Status.READY)
+
+
+@pytest.mark.parametrize("username", ROLES)
+@pytest.mark.parametrize("page", list(PAGES))
+def test_who_may_open_each_page(client, request, person, smile_sandbox, username, page):
+    client.force_login(request.getfixturevalue(username))
+    response = client.get(page.format(pk=person.pk))
+    assert response.status_code == (200 if username in PAGES[page] else 403)
+
+
+@pytest.mark.parametrize("username", ROLES)
+@pytest.mark.parametrize("endpoint", list(POSTS))
+def test_who_may_use_each_button(client, request, person, smile_sandbox, username, endpoint):
+    client.force_login(request.getfixturevalue(username))
+    data = {"outcome": "reject", "reason_code": "withdrawn", "email": "1"}
+    response = client.post(endpoint.format(pk=person.pk), data)
+    assert (response.status_code != 403) is (username in POSTS[endpoint])
+
+
+@pytest.mark.parametrize("username", ROLES)
+@pytest.mark.parametrize("action", ["send_invites", "retry_smile_users"])
+def test_who_may_run_each_applicant_action(
+    client, request, person, smile_sandbox, username, action
+):
+    client.force_login(request.getfixturevalue(username))
+    client.post(A + "applicant/", {"action": action, "_selected_action": [person.pk]})
+    changed = (
+        Invite.objects.exists()
+        if action == "send_invites"
+        else hasattr(Applicant.objects.get(pk=person.pk), "smile_user")
+    )
+    assert changed is (username == "sam")
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_who_may_revoke_invites(client, request, person, username):
+    invite = factories.invite(person)
+    client.force_login(request.getfixturevalue(username))
+    client.post(A + "invite/", {"action": "revoke", "_selected_action": [invite.pk]})
+    invite.refresh_from_db()
+    assert (invite.revoked_at is not None) is (username == "sam")
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_who_may_replay_webhooks(client, request, username, admin_user):
+    from verifications.models import WebhookEvent
+
+    event = WebhookEvent.objects.create(
+        smile_event_id="et-1", event_type="IDENTITY_ADDED", body="{}", status="failed"
+    )
+    client.force_login(request.getfixturevalue(username))
+    client.post(A + "webhookevent/", {"action": "replay_events", "_selected_action": [event.pk]})
+    assert queued_task_names() == []
+    client.force_login(admin_user)
+    client.post(A + "webhookevent/", {"action": "replay_events", "_selected_action": [event.pk]})
+    assert queued_task_names() == ["verifications.tasks.process_webhook_event"]
+
+
+def test_staff_see_no_smile_data_and_no_decision_form(client, sam, person):
+    client.force_login(sam)
+    html = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert 'id="identity-comparison"' not in html
+    assert 'id="decision-form"' not in html
+    assert not AuditEntry.objects.filter(action="viewed_smile_data").exists()
+
+
+def test_loan_officers_read_but_do_not_decide(client, omar, person):
+    client.force_login(omar)
+    html = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert 'id="decision-form"' not in html
+    assert "Employment history" in html
+
+
+def test_a_reviewer_sees_the_evidence_and_the_view_is_audited(client, rita, person):
+    person.assigned_to = rita
+    person.save()
+    client.force_login(rita)
+    html = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert 'id="identity-comparison"' in html and 'id="decision-form"' in html
+    assert "Contributions paid, last 12 months" in html
+    entry = AuditEntry.objects.get(action="viewed_smile_data")
+    assert (entry.actor, entry.applicant, entry.what) == (
+        rita,
+        person,
+        f"{A}applicant/{person.pk}/change/",
+    )
+
+
+def test_looking_at_smile_records_is_audited(client, rita, person):
+    account = factories.linked_account(person)
+    record = factories.contribution(account, timezone.localdate().replace(day=1))
+    client.force_login(rita)
+    client.get(A + "contribution/")
+    client.get(f"{A}contribution/{record.pk}/change/")
+    entries = AuditEntry.objects.filter(action="viewed_smile_data", actor=rita).order_by("at")
+    assert [(e.applicant, e.what) for e in entries] == [
+        (None, A + "contribution/"),
+        (person, f"contribution {record.smile_id}"),
+    ]
+
+
+def test_next_in_my_queue_through_the_admin(client, rita, person):
+    client.force_login(rita)
+    response = client.post(A + "applicant/next/")
+    assert response.status_code == 302 and response.url == f"{A}applicant/{person.pk}/change/"
+    person.refresh_from_db()
+    assert person.assigned_to == rita
+    again = client.post(A + "applicant/next/", follow=True)
+    assert "Nobody is waiting for review." in again.content.decode()
+
+
+def test_decide_through_the_admin_and_see_refusals(client, rita, person):
+    person.assigned_to = rita
+    person.save()
+    client.force_login(rita)
+    refused = client.post(
+        f"{A}applicant/{person.pk}/decide/",
+        {"outcome": "approve", "reason_code": "verified"},
+        follow=True,
+    )
+    assert "Approving needs an override note" in refused.content.decode()
+    assert not Decision.objects.exists()
+
+    done = client.post(
+        f"{A}applicant/{person.pk}/decide/",
+        {"outcome": "reject", "reason_code": "suspected_fraud", "note": "Payslips edited"},
+        follow=True,
+    )
+    assert "Reject: " in done.content.decode()
+    person.refresh_from_db()
+    assert person.status == "rejected"
+    assert Decision.objects.get().note == "Payslips edited"
+    assert "Payslips edited" in done.content.decode()  # decision history on the page
+
+
+def test_a_decision_form_with_a_missing_reason_explains_itself(client, rita, person):
+    person.assigned_to = rita
+    person.save()
+    client.force_login(rita)
+    response = client.post(f"{A}applicant/{person.pk}/decide/", {"outcome": "approve"}, follow=True)
+    assert (
+        "The decision was not recorded: reason_code: This field is required."
+        in response.content.decode()
+    )
+
+
+def test_refreshing_data_and_invite_actions_are_audited(client, sam, rita, person, smile_sandbox):
+    factories.linked_account(person)
+    client.force_login(sam)
+    client.post(f"{A}applicant/{person.pk}/send-invite/", {"email": "1"})
+    invite = Invite.objects.get()
+    client.post(A + "invite/", {"action": "revoke", "_selected_action": [invite.pk]})
+    client.force_login(rita)
+    client.post(f"{A}applicant/{person.pk}/refresh/")
+    actions = list(AuditEntry.objects.order_by("at").values_list("action", "actor__username"))
+    assert actions == [("invite_sent", "sam"), ("invite_revoked", "sam"), ("data_refresh", "rita")]
+
+
+def test_no_one_may_edit_the_audit_log(client, admin_user, rita, person):
+    from verifications import audit
+
+    entry = audit.record(rita, audit.Action.ASSIGNED, applicant=person, what="to rita")
+    client.force_login(admin_user)
+    assert client.get(A + "auditentry/").status_code == 200
+    assert client.get(A + "auditentry/add/").status_code == 403
+    assert client.post(f"{A}auditentry/{entry.pk}/change/", {"what": "x"}).status_code == 403
+    assert client.post(f"{A}auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.what == "to rita"
+
+
+@pytest.fixture
+def queue(rita, victor):
+    """Five applicants in every situation the queue filters on."""
+    mine = factories.applicant(last_name="Mine", status="ready", assigned_to=rita)
+    free = factories.applicant(last_name="Free", status="ready")
+    theirs = factories.applicant(last_name="Theirs", status="ready", assigned_to=victor)
+    gap = factories.applicant(last_name="Gappy", status="connected", flag_employment_gap=True)
+    gig = factories.applicant(last_name="Gig", status="invited")
+    factories.linked_account(gig, provider_id="upwork", smile_id="a-" + "9" * 32)
+    return {"mine": mine, "free": free, "theirs": theirs, "gap": gap, "gig": gig}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("assigned=me", {"mine"}),
+        ("assigned=none", {"free", "gap", "gig"}),
+        ("assigned=others", {"theirs"}),
+        ("status__exact=ready", {"mine", "free", "theirs"}),
+        ("flag=flag_employment_gap", {"gap"}),
+        ("flag=none", {"mine", "free", "theirs", "gig"}),
+        ("provider=upwork", {"gig"}),
+        ("q=" + "a-" + "9" * 32, {"gig"}),
+        ("q=Gappy", {"gap"}),
+    ],
+)
+def test_queue_filters_and_search(client, rita, queue, query, expected):
+    client.force_login(rita)
+    html = client.get(f"{A}applicant/?{query}").content.decode()
+    shown = {name for name, person in queue.items() if f"/applicant/{person.pk}/change/" in html}
+    assert shown == expected
+
+
+def test_the_queue_shows_status_assignment_completeness_flags_and_age(client, rita, queue):
+    client.force_login(rita)
+    html = client.get(A + "applicant/").content.decode()
+    for text in ("Ready for review", "Rita", "Identity: pending", "Employment gap", " d<"):
+        assert text in html
+
+
+def test_the_queue_page_costs_the_same_queries_for_5_or_50_applicants(client, rita):
+    from django.db import connection
+
+    def count():
+        client.force_login(rita)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(A + "applicant/").status_code == 200
+        return len(queries)
+
+    for _ in range(5):
+        person = factories.applicant()
+        factories.invite(person)
+    few = count()
+    for _ in range(45):
+        person = factories.applicant()
+        factories.invite(person)
+    assert count() == few <= 12

@@ -1,0 +1,288 @@
+"""Compliance review: the queue, what a reviewer sees about an applicant, and decisions.
+
+Every rule about who may decide what lives here, so the admin, tests and any future API
+refuse the same things with the same words.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from verifications import audit, history
+from verifications.identity_match import FieldComparison, Verdict, compare_identity
+from verifications.models import Applicant, Decision, Identity, SyncRun, TransitionNotAllowed
+from verifications.smile_records import Kind
+
+Status = Applicant.Status
+Outcome = Decision.Outcome
+
+OUTCOME_STATUS = {
+    Outcome.APPROVE: Status.APPROVED,
+    Outcome.REJECT: Status.REJECTED,
+    Outcome.REQUEST_INFO: Status.MORE_INFO,
+}
+# The kinds a reviewer needs before deciding, as the queue shows them.
+COMPLETENESS_KINDS = {
+    Kind.IDENTITIES: "Identity",
+    Kind.EMPLOYMENTS: "Employment",
+    Kind.CONTRIBUTIONS: "Contributions",
+}
+
+
+class DecisionRefused(Exception):
+    """The reviewer may not take this decision; the message says why."""
+
+
+def reason_choices(outcome: str) -> list[tuple[str, str]]:
+    return list(settings.DECISION_REASONS.get(outcome, {}).items())
+
+
+# --- Queue ----------------------------------------------------------------------------------
+
+
+def assign(applicant: Applicant, reviewer: AbstractBaseUser, *, by: AbstractBaseUser) -> None:
+    if not reviewer.has_perm("verifications.decide_applicant"):
+        raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
+    if by != reviewer and not by.has_perm("verifications.supervise_review"):
+        raise DecisionRefused("Only a supervisor assigns applicants to someone else.")
+    now = timezone.now()
+    Applicant.objects.filter(pk=applicant.pk).update(assigned_to=reviewer, assigned_at=now)
+    applicant.assigned_to, applicant.assigned_at = reviewer, now
+    audit.record(by, audit.Action.ASSIGNED, applicant=applicant, what=f"to {reviewer}")
+
+
+def unassign(applicant: Applicant, *, by: AbstractBaseUser) -> None:
+    if applicant.assigned_to_id != by.pk and not by.has_perm("verifications.supervise_review"):
+        raise DecisionRefused("Only the assigned reviewer or a supervisor unassigns.")
+    previous = applicant.assigned_to
+    Applicant.objects.filter(pk=applicant.pk).update(assigned_to=None, assigned_at=None)
+    applicant.assigned_to = applicant.assigned_at = None
+    audit.record(by, audit.Action.UNASSIGNED, applicant=applicant, what=f"from {previous}")
+
+
+def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
+    """Take the oldest unassigned applicant ready for review, and assign it to `reviewer`."""
+    if not reviewer.has_perm("verifications.decide_applicant"):
+        raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
+    waiting = Applicant.objects.filter(status=Status.READY, assigned_to__isnull=True)
+    for candidate in waiting.order_by("created_at", "pk").values_list("pk", flat=True)[:20]:
+        # Conditional: two reviewers pressing "Next" at once never get the same applicant.
+        now = timezone.now()
+        taken = Applicant.objects.filter(pk=candidate, assigned_to__isnull=True).update(
+            assigned_to=reviewer, assigned_at=now
+        )
+        if taken:
+            applicant = Applicant.objects.get(pk=candidate)
+            audit.record(reviewer, audit.Action.ASSIGNED, applicant=applicant, what="next in queue")
+            return applicant
+    return None
+
+
+# --- Decisions ------------------------------------------------------------------------------
+
+
+def approval_concerns(applicant: Applicant, *, now: datetime.datetime | None = None) -> list[str]:
+    """Why approving now needs an explicit override note (stale data, unresolved flags)."""
+    now = now or timezone.now()
+    concerns = []
+    stale_before = now - datetime.timedelta(days=settings.DATA_STALE_DAYS)
+    accounts = list(applicant.linked_accounts.filter(connection_status="CONNECTED"))
+    if not accounts:
+        concerns.append("No connected account.")
+    for account in accounts:
+        if account.last_synced_at is None or account.last_synced_at < stale_before:
+            concerns.append(
+                f"The data of {account.provider_id} is older than {settings.DATA_STALE_DAYS} days."
+            )
+    for _field, label in flags(applicant):
+        concerns.append(f"Unresolved flag: {label.lower()}.")
+    return concerns
+
+
+def decide(
+    applicant: Applicant,
+    *,
+    reviewer: AbstractBaseUser,
+    outcome: str,
+    reason_code: str,
+    note: str = "",
+    override_note: str = "",
+) -> Decision:
+    """Record a decision and move the applicant's status, or raise DecisionRefused."""
+    if not reviewer.has_perm("verifications.decide_applicant"):
+        raise DecisionRefused("Only compliance reviewers decide.")
+    if outcome not in OUTCOME_STATUS:
+        raise DecisionRefused(f"Unknown outcome {outcome!r}.")
+    if reason_code not in dict(reason_choices(outcome)):
+        raise DecisionRefused(f"Choose one of the reasons for “{Outcome(outcome).label}”.")
+    with transaction.atomic():
+        applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        if applicant.assigned_to_id != reviewer.pk and not reviewer.has_perm(
+            "verifications.supervise_review"
+        ):
+            raise DecisionRefused(
+                "Only the reviewer this applicant is assigned to (or a supervisor) decides; "
+                "assign it to yourself first."
+            )
+        if outcome == Outcome.APPROVE:
+            _check_four_eyes(applicant, reviewer)
+            concerns = approval_concerns(applicant)
+            if concerns and not override_note.strip():
+                raise DecisionRefused(
+                    "Approving needs an override note explaining why, because: "
+                    + " ".join(concerns)
+                )
+        to_status = OUTCOME_STATUS[outcome]
+        try:
+            from_status = applicant.set_status(to_status)
+        except TransitionNotAllowed as error:
+            raise DecisionRefused(str(error)) from error
+        decision = Decision.objects.create(
+            applicant=applicant,
+            outcome=outcome,
+            reason_code=reason_code,
+            note=note,
+            override_note=override_note.strip(),
+            from_status=from_status,
+            to_status=to_status,
+            decided_by=reviewer,
+        )
+        audit.record(
+            reviewer,
+            audit.Action.DECIDED,
+            applicant=applicant,
+            what=f"{Outcome(outcome).label}: {reason_code}",
+            from_status=from_status,
+            to_status=to_status,
+            override=bool(override_note.strip()),
+        )
+    return decision
+
+
+def _check_four_eyes(applicant: Applicant, reviewer: AbstractBaseUser) -> None:
+    invited = applicant.invites.filter(created_by=reviewer).exists()
+    if applicant.created_by_id == reviewer.pk or invited:
+        raise DecisionRefused(
+            "You added or invited this applicant, so another reviewer must approve them "
+            "(four-eyes rule)."
+        )
+
+
+# --- What the reviewer sees -----------------------------------------------------------------
+
+
+FLAG_FIELDS = {
+    "flag_identity_mismatch": "Identity mismatch",
+    "flag_employment_gap": "Employment gap",
+    "flag_missing_contributions": "Missing contributions",
+}
+
+
+def flags(applicant: Applicant) -> list[tuple[str, str]]:
+    return [(field, label) for field, label in FLAG_FIELDS.items() if getattr(applicant, field)]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The applicant page's view of Smile's data, beside what the applicant stated."""
+
+    comparison: list[FieldComparison]
+    history: history.History
+    current_employers: list[str]
+    current_tenure: str
+    employers_last_24: int
+    paid_last_12: int
+    long_gaps: list[Any]
+    average_contribution: str
+
+
+def evidence(applicant: Applicant, *, today: datetime.date | None = None) -> Evidence:
+    today = today or timezone.localdate()
+    identities = list(Identity.objects.filter(account__applicant=applicant).defer("raw"))
+    loaded = history.load_history(applicant, today=today)
+    timeline = loaded.timeline
+    window_start = history.add_months(today, -24)
+    recent = {
+        history.employer_key(job.employer)
+        for job in timeline.jobs
+        if job.last_day >= window_start and job.start <= today
+    }
+    current = loaded.figures.current_jobs
+    return Evidence(
+        comparison=compare_identity(applicant, identities),
+        history=loaded,
+        current_employers=[job.employer for job in current],
+        current_tenure=", ".join(str(job.tenure) for job in current),
+        employers_last_24=len(recent),
+        paid_last_12=loaded.contributions.paid_last_12,
+        long_gaps=list(timeline.long_gaps),
+        average_contribution=", ".join(str(money) for money in loaded.contributions.averages),
+    )
+
+
+def refresh_review_state(applicant: Applicant, *, today: datetime.date | None = None) -> None:
+    """Recompute the flags and data completeness the queue shows, after data changed."""
+    today = today or timezone.localdate()
+    found = evidence(applicant, today=today)
+    identity_problem = any(
+        row.verdict == Verdict.MISMATCH
+        for row in found.comparison
+        if row.field in ("name", "date_of_birth")
+    )
+    recent_gap = any(gap.last_day >= history.add_months(today, -24) for gap in found.long_gaps)
+    Applicant.objects.filter(pk=applicant.pk).update(
+        flag_identity_mismatch=identity_problem,
+        flag_employment_gap=recent_gap,
+        flag_missing_contributions=found.history.contributions.missing_last_12 > 0,
+        completeness=_completeness(applicant),
+    )
+
+
+def _completeness(applicant: Applicant) -> dict[str, dict[str, str]]:
+    """Per kind the latest sync that covered it: synced (with its time), error, or pending."""
+    state: dict[str, dict[str, str]] = {}
+    runs = SyncRun.objects.filter(account__applicant=applicant).exclude(
+        status=SyncRun.Status.RUNNING
+    )
+    for run in runs.order_by("-started_at", "-pk")[:200]:
+        for kind in run.kinds:
+            if kind in state or kind not in COMPLETENESS_KINDS:
+                continue
+            when = (run.finished_at or run.started_at).isoformat()
+            state[kind] = {
+                "state": "synced" if run.status == SyncRun.Status.SUCCEEDED else "error",
+                "at": when,
+            }
+    return state
+
+
+def completeness_rows(applicant: Applicant, *, now: datetime.datetime | None = None) -> list[dict]:
+    """For display: label, state (pending / synced / stale / error) and time, per kind."""
+    now = now or timezone.now()
+    stale_before = now - datetime.timedelta(days=settings.DATA_STALE_DAYS)
+    rows = []
+    for kind, label in COMPLETENESS_KINDS.items():
+        entry = (applicant.completeness or {}).get(kind.value)
+        if entry is None:
+            rows.append({"label": label, "state": "pending", "at": None})
+            continue
+        at = datetime.datetime.fromisoformat(entry["at"])
+        state = entry["state"]
+        if state == "synced" and at < stale_before:
+            state = "stale"
+        rows.append({"label": label, "state": state, "at": at})
+    return rows
+
+
+def queue_filter_flag(flag: str) -> Q:
+    if flag == "none":
+        return Q(**{field: False for field in FLAG_FIELDS})
+    return Q(**{flag: True})
