@@ -177,3 +177,32 @@ def portal_url(live_server, settings) -> str:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     return url
+
+
+@pytest.fixture
+def synced_george(smile_sandbox, sam):
+    """George, added by Sam, connected his SSS and Upwork accounts; both are synced."""
+    import datetime
+
+    from tests import factories
+    from verifications.linked_accounts import refresh_linked_account
+    from verifications.smile import SmileClient
+    from verifications.smile_users import ensure_smile_user
+    from verifications.sync import sync_account
+
+    george = factories.applicant(
+        first_name="George",
+        last_name="Palomero",
+        date_of_birth=datetime.date(1970, 8, 24),
+        email="gpalomero1234@smileapi.io",
+        phone="+639559991234",
+        external_reference="LOAN-GEORGE",
+        created_by=sam,
+    )
+    smile_id = ensure_smile_user(george).smile_id
+    with SmileClient.from_settings() as client:
+        for provider in ("sss_ph", "upwork"):
+            remote = smile_sandbox.connect(smile_id, provider, "george", "123456")
+            sync_account(refresh_linked_account(george, remote["id"], client=client))
+    george.refresh_from_db()
+    return george

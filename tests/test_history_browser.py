@@ -136,3 +136,41 @@ def test_the_report_prints_on_one_a4_page_without_the_admin_chrome(page, portal_
     pdf = page.pdf(prefer_css_page_size=True)
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
     assert pages == 1, f"the report printed on {pages} pages"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_loan_officer_reads_george_as_synced_from_the_sandbox(
+    page, portal_url, omar, synced_george, smile_sandbox
+):
+    george = synced_george
+    records = {
+        account.provider_id: smile_sandbox.records(account.smile_id)
+        for account in george.linked_accounts.all()
+    }
+    page.goto(f"{portal_url}/admin/login/")
+    page.fill("#id_username", "omar")
+    page.fill("#id_password", "pw-omar")
+    page.click("input[type=submit]")
+    page.goto(f"{portal_url}/admin/verifications/applicant/{george.pk}/change/")
+    page.get_by_role("link", name="Employment history").click()
+
+    timeline = page.get_by_test_id("timeline")
+    jobs = len(records["sss_ph"]["employments"]) + len(records["upwork"]["employments"])
+    assert timeline.get_by_test_id("timeline-bar").count() == jobs
+    assert timeline.locator("g.bar-current").count() >= 1
+    assert timeline.get_by_test_id("gap-band").count() >= 1  # George's 2013-2014 gap
+    grid = page.get_by_test_id("contribution-grid")
+    assert grid.locator("td.cell-paid").count() == len(records["sss_ph"]["contributions"])
+    assert grid.locator("td.cell-missing").get_attribute("data-month") == "2023-03"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "history-george.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.get_by_test_id("employments-csv").click()
+    assert len(read_download(info.value)) == jobs
+    with page.expect_download() as info:
+        page.get_by_test_id("contributions-csv").click()
+    rows = read_download(info.value)
+    assert sorted(row["smile_id"] for row in rows) == sorted(
+        item["id"] for item in records["sss_ph"]["contributions"]
+    )

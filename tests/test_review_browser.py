@@ -1,42 +1,17 @@
 """A reviewer takes an applicant from the queue and approves, in a real browser."""
 
-import datetime
-
 import pytest
 from playwright.sync_api import expect
 
-from tests import factories
 from tests.test_connect_browser import log_in
-from verifications.linked_accounts import refresh_linked_account
 from verifications.models import Applicant, Decision
-from verifications.smile import SmileClient
-from verifications.smile_users import ensure_smile_user
-from verifications.sync import sync_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def george(smile_sandbox, sam):
-    """George, added by Sam, connected his social-security account; his data is in."""
-    person = factories.applicant(
-        first_name="George",
-        last_name="Palomero",
-        date_of_birth=datetime.date(1970, 8, 24),
-        email="gpalomero1234@smileapi.io",
-        phone="+639559991234",
-        created_by=sam,
-    )
-    remote = smile_sandbox.connect(ensure_smile_user(person).smile_id, "sss_ph", "george", "123456")
-    with SmileClient.from_settings() as client:
-        account = refresh_linked_account(person, remote["id"], client=client)
-    sync_account(account)
-    person.refresh_from_db()
-    person.set_status(Applicant.Status.READY)
-    return person
-
-
-def test_a_reviewer_goes_from_the_queue_to_approval(page, portal_url, rita, george):
+def test_a_reviewer_goes_from_the_queue_to_approval(page, portal_url, rita, synced_george):
+    george = synced_george
+    george.set_status(Applicant.Status.READY)
     log_in(page, portal_url, rita)
     page.goto(portal_url + "/admin/verifications/applicant/?status__exact=ready&assigned=none")
     expect(page.locator("#result_list")).to_contain_text("George Palomero")

@@ -350,3 +350,25 @@ def test_a_malformed_record_fails_the_sync_and_changes_nothing(smile_sandbox, re
     replay(WebhookEvent.objects.filter(status="failed"))
     run_queued_tasks()
     assert_stored_equals_sandbox(smile_sandbox, account["id"])
+
+
+def test_workers_racing_for_one_event_process_it_once(smile_sandbox, receiver, george):
+    from verifications.webhook_processing import process_event
+
+    connect(smile_sandbox, george)
+    delivered(smile_sandbox)
+    event = WebhookEvent.objects.get(event_type="CONTRIBUTIONS_ADDED")
+    outcomes, start = [], threading.Barrier(3)
+
+    def work():
+        start.wait()
+        outcomes.append(process_event(event.pk))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == [None, None, "processed"]
+    event.refresh_from_db()
+    assert (event.attempts, event.sync_runs.count()) == (1, 1)
