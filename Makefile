@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve test test-postgres e2e bench lint format install install-dev clean
+.PHONY: run serve test test-postgres e2e e2e-postgres bench lint format install install-dev clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,15 @@ test: install-dev lint
 
 test-postgres: install-dev
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest
+
+# The whole journey with real processes (gunicorn, qcluster, sandbox, Chromium). SQLite and the
+# ORM broker by default; E2E_DATABASE_URL / E2E_REDIS_URL switch to PostgreSQL and Redis.
+e2e: install-dev
+	$(VENV)/bin/pytest tests/e2e -m e2e
+
+e2e-postgres: install-dev
+	E2E_DATABASE_URL=postgres://postgres@127.0.0.1:5432/verification_e2e \
+	E2E_REDIS_URL=redis://127.0.0.1:6379/0 $(VENV)/bin/pytest tests/e2e -m e2e
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -184,3 +184,27 @@ def test_production_mode_warns_when_smile_credentials_are_missing():
 def test_sandbox_mode_does_not_nag_about_credentials():
     result = manage_py("check", **PRODUCTION)
     assert "verifications.W00" not in result.stderr + result.stdout
+
+
+def test_task_timeouts_come_from_the_environment_and_retry_must_exceed_timeout():
+    q = settings_with(**{**PRODUCTION, "Q_TIMEOUT": "30"})["q"]
+    assert (q["timeout"], q["retry"]) == (30, 90)
+    result = run_python(SHOW, **PRODUCTION, Q_TIMEOUT="60", Q_RETRY="60")
+    assert result.returncode != 0
+    assert "Q_RETRY (60) must be longer than Q_TIMEOUT (60)" in result.stderr
+
+
+def test_email_comes_from_one_url():
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, "
+        "settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER)"
+    )
+    result = run_python(code, **PRODUCTION, EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587")
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "587",
+        "True",
+        "mailer",
+    ]

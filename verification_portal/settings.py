@@ -136,14 +136,15 @@ STORAGES = {
 }
 
 _email = env.email_url("EMAIL_URL", default="consolemail://")
+# django-environ gives None for the parts a URL leaves out; Django wants its own defaults.
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = _email.get("EMAIL_PORT", 25)
-EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH")
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="verification@localhost")
 
 # --- Security -------------------------------------------------------------------------------
@@ -185,6 +186,7 @@ SMILE_TEMPLATE_ID = env.str("SMILE_TEMPLATE_ID", default="")
 # (doubling, with jitter). Not environment settings: tune them here if Smile asks.
 SMILE_MAX_ATTEMPTS = 4
 SMILE_RETRY_BACKOFF = 0.5
+SMILE_TIMEOUT = (5.0, 30.0)  # seconds to connect, and to wait for an answer
 
 INVITE_TTL_DAYS = env.int("INVITE_TTL_DAYS", default=7)
 INVITE_REMINDER_DAYS = env.int("INVITE_REMINDER_DAYS", default=3)
@@ -192,13 +194,17 @@ LENDER_NAME = env.str("LENDER_NAME", default="Verification Portal")
 
 # --- Background jobs (django-q2) ------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# A task may run for Q_TIMEOUT seconds; a task a dead worker took is handed out again after
+# Q_RETRY seconds (ORM broker), so Q_RETRY must exceed Q_TIMEOUT or a slow sync runs twice.
+Q_TIMEOUT = env.int("Q_TIMEOUT", default=300)
+Q_RETRY = env.int("Q_RETRY", default=Q_TIMEOUT + 60)
+if Q_RETRY <= Q_TIMEOUT:
+    raise ImproperlyConfigured(f"Q_RETRY ({Q_RETRY}) must be longer than Q_TIMEOUT ({Q_TIMEOUT}).")
 Q_CLUSTER = {
     "name": "verification_portal",
     "workers": env.int("Q_WORKERS", default=2),
-    # A task may run for `timeout` seconds; an unacknowledged task is handed out again after
-    # `retry` seconds, so retry must exceed timeout or a slow sync would run twice at once.
-    "timeout": 300,
-    "retry": 360,
+    "timeout": Q_TIMEOUT,
+    "retry": Q_RETRY,
     "max_attempts": 3,
     "save_limit": 1000,
     "catch_up": False,

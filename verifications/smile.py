@@ -216,6 +216,7 @@ class SmileClient:
     def from_settings(cls, **options: Any) -> SmileClient:
         options.setdefault("max_attempts", settings.SMILE_MAX_ATTEMPTS)
         options.setdefault("backoff", settings.SMILE_RETRY_BACKOFF)
+        options.setdefault("timeout", settings.SMILE_TIMEOUT)
         return cls(
             base_url=settings.SMILE_API_URL,
             client_id=settings.SMILE_CLIENT_ID,

@@ -171,9 +171,14 @@ def claim(event_pk: int) -> WebhookEvent | None:
 
 
 def processing_timeout() -> datetime.timedelta:
-    # Longer than a task may run (django-q2 kills it at `timeout`), so a live worker is
-    # never robbed of an event it is still processing.
-    return datetime.timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    """How long a claim holds: between a task's time limit and its redelivery.
+
+    Longer than a task may run (django-q2 stops it at `timeout`), so a live worker is never
+    robbed of an event; shorter than `retry`, so when the broker hands the task of a dead
+    worker out again, the claim it left has gone stale and the event is taken over.
+    """
+    timeout, retry = settings.Q_CLUSTER["timeout"], settings.Q_CLUSTER["retry"]
+    return datetime.timedelta(seconds=(timeout + retry) / 2)
 
 
 def finish(event: WebhookEvent, status: str, *, applicant=None, note: str = "") -> None:
