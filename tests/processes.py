@@ -49,9 +49,10 @@ def wait_for_http(url: str, timeout: float = 30, process: subprocess.Popen | Non
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{process.args} exited with {process.returncode}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or busy starting up (the first request opens connections).
             time.sleep(0.1)
     raise TimeoutError(f"nothing answered at {url} within {timeout} s")
 

@@ -220,17 +220,21 @@ else:
 # right for `make run` (one process) and the reason production is told to set REDIS_URL.
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A cache outage must not become a portal outage (see RATELIMIT_FAIL_OPEN).
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-SILENCED_SYSTEM_CHECKS = [
-    # django-ratelimit does not know Django's own RedisCache, which increments atomically;
-    # LocMemCache (no REDIS_URL) is what our verifications.W003 is about.
-    "django_ratelimit.W001",
-    "django_ratelimit.E003",
-]
+# LocMemCache (no REDIS_URL) is what our own verifications.W003 is about.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "verifications.views.rate_limited"
+# If the cache is down, serve unthrottled rather than fail every request: Smile's webhooks
+# must still be stored, and /healthz must still say what is wrong.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Verification workflow ------------------------------------------------------------------
 SYNC_REFRESH_HOURS = env.int("SYNC_REFRESH_HOURS", default=24 * 7)
