@@ -6,10 +6,12 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.processes import wait_until
+from tests.processes import ROOT, wait_until
 from verifications.models import ConnectEvent, Invite, LinkedAccount
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 def log_in(page, portal_url, user):
@@ -60,8 +62,11 @@ def test_staff_invite_and_the_applicant_connects_george(
     phone = applicant.new_page()
     phone.goto(link)
     expect(phone.get_by_role("heading", name="Hi George, verify your employment")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "connect-phone.png"), full_page=True)
     phone.get_by_role("button", name="Connect my accounts").click()
     modal = connect_in_wink(phone)
+    phone.screenshot(path=str(ARTIFACTS / "connect-phone-wink.png"))
     expect(phone.locator("#accounts")).to_contain_text("sss_ph")
     modal.get_by_role("button", name="DONE").click()
     expect(phone.get_by_role("heading", name="Thank you!")).to_be_visible()
