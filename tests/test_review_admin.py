@@ -270,11 +270,15 @@ def test_the_queue_page_costs_the_same_queries_for_5_or_50_applicants(client, ri
             assert client.get(A + "applicant/").status_code == 200
         return len(queries)
 
-    for _ in range(5):
-        person = factories.applicant()
-        factories.invite(person)
+    def add(n):
+        # Every kind of row: assigned or not, invited, connected, flagged.
+        for i in range(n):
+            person = factories.applicant(assigned_to=rita if i % 2 else None)
+            factories.invite(person)
+            factories.linked_account(person, provider_id=("sss_ph", "upwork")[i % 2])
+            factories.smile_user(person)
+
+    add(5)
     few = count()
-    for _ in range(45):
-        person = factories.applicant()
-        factories.invite(person)
+    add(45)
     assert count() == few <= 12

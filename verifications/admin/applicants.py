@@ -76,6 +76,11 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
     list_filter = ["status", AssignedFilter, FlagFilter, ProviderFilter, SmileUserFilter]
     ordering = ["created_at", "pk"]
     list_per_page = 50
+    # Named, not left to the changelist: its default select_related() skips nullable keys,
+    # which would cost a query per assigned row.
+    list_select_related = ["smile_user", "assigned_to"]
+    # One COUNT(*) over the queue per page is enough; the unfiltered total is not worth another.
+    show_full_result_count = False
     search_fields = [
         "first_name",
         "last_name",
@@ -121,9 +126,8 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
     change_form_template = "admin/verifications/applicant/change_form.html"
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).select_related("smile_user").prefetch_related("invites")
-        )
+        # No select_related here: the changelist then skips list_select_related.
+        return super().get_queryset(request).prefetch_related("invites")
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Applicants are evidence of a decision; they are never deleted from the portal.
