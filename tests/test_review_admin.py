@@ -254,6 +254,21 @@ def test_queue_filters_and_search(client, rita, queue, query, expected):
     assert shown == expected
 
 
+def test_the_provider_filter_offers_a_new_provider_once_its_first_account_is_saved(
+    client, rita, queue, django_capture_on_commit_callbacks
+):
+    client.force_login(rita)
+    page = client.get(A + "applicant/").content.decode()
+    assert "?provider=upwork" in page
+    assert "?provider=grab" not in page
+    # The list of providers is cached between pages; a new provider must not wait for it.
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.linked_account(queue["free"], provider_id="grab")
+    page = client.get(A + "applicant/").content.decode()
+    assert "?provider=grab" in page
+    assert "?provider=upwork" in page
+
+
 def test_the_queue_shows_status_assignment_completeness_flags_and_age(client, rita, queue):
     client.force_login(rita)
     html = client.get(A + "applicant/").content.decode()
@@ -266,6 +281,7 @@ def test_the_queue_page_costs_the_same_queries_for_5_or_50_applicants(client, ri
 
     def count():
         client.force_login(rita)
+        client.get(A + "applicant/")  # the provider filter's list is cached by the first page
         with CaptureQueriesContext(connection) as queries:
             assert client.get(A + "applicant/").status_code == 200
         return len(queries)

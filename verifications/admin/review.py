@@ -54,8 +54,7 @@ class ProviderFilter(admin.SimpleListFilter):
     parameter_name = "provider"
 
     def lookups(self, request, model_admin):
-        providers = models.LinkedAccount.objects.values_list("provider_id", flat=True)
-        return [(provider, provider) for provider in sorted(set(providers))]
+        return [(provider, provider) for provider in models.LinkedAccount.providers_in_use()]
 
     def queryset(self, request, queryset):
         if self.value():
