@@ -8,9 +8,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django_q.tasks import async_task
 
-from verifications import invites
+from verifications import background, invites
 from verifications.linked_accounts import refresh_linked_account
 from verifications.models import ConnectEvent, Invite
 from verifications.smile import SmileClient, SmileError
@@ -68,7 +67,9 @@ def _account_connected(invite: Invite, data: dict) -> None:
         logger.warning("invite %s: could not confirm account %s: %s", invite.pk, account_id, error)
         return
     transaction.on_commit(
-        lambda: async_task("verifications.tasks.sync_after_connect", account.pk, group="connect")
+        lambda: background.enqueue(
+            "verifications.tasks.sync_after_connect", account.pk, group="connect"
+        )
     )
 
 

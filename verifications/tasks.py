@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from verifications import invites, sync, webhook_processing, webhooks
+from verifications import background, invites, sync, webhook_processing, webhooks
 from verifications.models import LinkedAccount, SyncRun
 from verifications.smile_records import Kind
 
@@ -48,8 +48,6 @@ def requeue_webhook_events() -> int:
 
 def refresh_connected_accounts() -> int:
     """Schedule: re-sync connected accounts not synced within SYNC_REFRESH_HOURS."""
-    from django_q.tasks import async_task
-
     cutoff = timezone.now() - datetime.timedelta(hours=settings.SYNC_REFRESH_HOURS)
     due = LinkedAccount.objects.filter(
         connection_status=LinkedAccount.ConnectionStatus.CONNECTED,
@@ -57,7 +55,7 @@ def refresh_connected_accounts() -> int:
     ).exclude(last_synced_at__gte=cutoff)
     pks = list(due.values_list("pk", flat=True)[:200])
     for pk in pks:
-        async_task(
+        background.enqueue(
             "verifications.tasks.sync_linked_account",
             pk,
             None,

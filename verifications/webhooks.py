@@ -22,8 +22,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from verifications import background
 from verifications.models import WebhookEvent, WebhookRejection
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def store_event(
 
 
 def enqueue(event_pk: int) -> None:
-    async_task(
+    background.enqueue(
         "verifications.tasks.process_webhook_event",
         event_pk,
         task_name=f"webhook-{event_pk}",

@@ -10,9 +10,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django_q.tasks import async_task
 
-from verifications import audit, invites, models
+from verifications import audit, background, invites, models
 from verifications.admin.base import ReadOnlyAdmin, ReadOnlyInline
 from verifications.admin.review import AssignedFilter, FlagFilter, ProviderFilter, ReviewQueueMixin
 from verifications.smile import SmileClient, SmileError
@@ -255,7 +254,7 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
                 applicant=applicant,
                 what=f"{account.provider_id} {account.smile_id}",
             )
-            async_task(
+            background.enqueue(
                 "verifications.tasks.sync_linked_account",
                 account.pk,
                 None,
