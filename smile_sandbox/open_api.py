@@ -227,7 +227,7 @@ class OpenApi:
         else:
             low, high = _date(request, "startDate"), _date(request, "endDate")
         items = []
-        for record in self.sandbox.store.records_of_kind(kind):
+        for record in self.sandbox.store.records_of_kind(kind, source_id):
             metadata = record["metadata"]
             if user_id is not None and metadata["userId"] != user_id:
                 continue
