@@ -72,5 +72,10 @@ e2e-postgres: install-dev
 	E2E_DATABASE_URL=postgres://postgres@127.0.0.1:5432/verification_e2e \
 	E2E_REDIS_URL=redis://127.0.0.1:6379/0 $(VENV)/bin/pytest tests/e2e -m e2e
 
+# Benchmarks against PostgreSQL and Redis on this machine; never part of the tests.
+# One benchmark: `.venv/bin/python -m bench webhook_ack|sync_rate|admin_scale` (bench/README.md).
+bench: install-dev
+	$(PY) -m bench all
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -58,8 +59,11 @@ def wait_for_http(url: str, timeout: float = 30, process: subprocess.Popen | Non
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
-    """Run the portal under gunicorn on a free port; yields its base URL."""
+def gunicorn(env: dict[str, str], workers: int = 1, output: IO | None = None) -> Iterator[str]:
+    """Run the portal under gunicorn on a free port; yields its base URL.
+
+    `output` takes gunicorn's stdout and stderr (the benchmarks log to a file).
+    """
     port = free_port()
     process = subprocess.Popen(
         [
@@ -76,6 +80,8 @@ def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
         ],
         cwd=ROOT,
         env=env,
+        stdout=output,
+        stderr=output,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
