@@ -124,6 +124,19 @@ def _fresh_rate_limits() -> None:
     cache.clear()
 
 
+@pytest.fixture
+def one_rate_limit_window(time_machine) -> None:
+    """Hold the clock still for a test that spends a rate limit.
+
+    django-ratelimit counts in fixed one-minute windows; a test whose requests straddled the
+    end of one would see its counter start again at zero (it happened on PostgreSQL, where
+    121 requests take a few seconds).
+    """
+    import datetime
+
+    time_machine.move_to(datetime.datetime.now(tz=datetime.UTC), tick=False)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     # PBKDF2's cost is the point in production and pure waiting in tests.

@@ -314,14 +314,14 @@ def test_smile_down_shows_a_try_again_page(browser_client, link, smile_sandbox):
     assert "try again in a few minutes" in response.content.decode()
 
 
-def test_the_page_is_rate_limited_per_ip(client, db):
+def test_the_page_is_rate_limited_per_ip(client, db, one_rate_limit_window):
     # Different invites (unknown ones, even), one address: the address's limit applies.
     statuses = [client.get(f"/connect/unknown-token-{n}/").status_code for n in range(121)]
     assert statuses[:120] == [404] * 120
     assert statuses[120] == 429
 
 
-def test_callbacks_are_rate_limited_per_invite(link):
+def test_callbacks_are_rate_limited_per_invite(link, one_rate_limit_window):
     _, _, path = link
     # Different addresses, one invite: the invite's own limit still applies.
     clients = [Client(REMOTE_ADDR=f"10.0.0.{n}") for n in range(1, 5)]

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from verifications.models import WebhookEvent, WebhookRejection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_limit_window")]
 
 
 def test_password_guessing_on_one_user_name_is_slowed_down(client, rita):
