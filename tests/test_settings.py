@@ -207,3 +207,33 @@ def test_email_comes_from_one_url():
         "True",
         "mailer",
     ]
+
+
+LOG_A_REFUSAL_AND_A_CRASH = """
+import django
+django.setup()
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseForbidden, HttpResponseServerError
+from django.test import RequestFactory
+from django.utils.log import log_response
+
+request = RequestFactory().get("/admin/auth/group/")
+for response, error in ((HttpResponseForbidden(), PermissionDenied()),
+                        (HttpResponseServerError(), ZeroDivisionError("boom"))):
+    try:
+        raise error
+    except Exception as exc:
+        log_response("Answered %s", response.status_code, response=response,
+                     request=request, exception=exc)
+"""
+
+
+def test_a_refused_page_is_one_log_line_and_a_crash_keeps_its_traceback():
+    result = run_python(LOG_A_REFUSAL_AND_A_CRASH, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert sum("Answered 403" in line for line in lines) == 1
+    assert sum("Answered 500" in line for line in lines) == 1
+    assert result.stderr.count("Traceback") == 1
+    assert "ZeroDivisionError: boom" in result.stderr
+    assert "PermissionDenied" not in result.stderr

@@ -270,8 +270,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "client_errors": {"()": "verification_portal.log_filters.ClientErrorsWithoutTraceback"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-q2 logs every scheduled run at INFO; its warnings and errors are what matter.
-    "loggers": {"django-q": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print each of its lines twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # django-q2 logs every scheduled run at INFO; its warnings and errors are what matter.
+        "django-q": {"level": "WARNING"},
+    },
 }
