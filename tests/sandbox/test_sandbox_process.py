@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import requests
-from sandbox_support import TODAY, Api
+from sandbox_support import GEORGE_CONTRIBUTIONS, TODAY, Api
 
 from smile_sandbox.testing import start_sandbox
 
@@ -44,7 +44,8 @@ def test_state_survives_a_restart(tmp_path):
         assert api.get(f"/users/{user_id}").data == before["user"]
         assert api.get(f"/accounts/{account['id']}").data == before["account"]
         assert second.records(account["id"]) == before["records"]
-        assert len(before["records"]["contributions"]) == 106  # 105 + the refreshed month
+        # Every month up to TODAY's, plus the one the refresh added.
+        assert len(before["records"]["contributions"]) == GEORGE_CONTRIBUTIONS + 1
         session = requests.get(
             second.link_api_url + "/session",
             headers={"Authorization": "Bearer " + created["token"]["accessToken"]},
