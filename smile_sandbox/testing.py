@@ -62,7 +62,7 @@ class RunningSandbox:
         self, user_id: str, provider_id: str, login: str, password: str, code: str = "1234"
     ) -> dict[str, Any]:
         """The widget's flow server-side; returns the Account (CONNECTED, or ERROR)."""
-        account = connect_flow.login(
+        account, _created = connect_flow.login(
             self.sandbox, user_id=user_id, provider_id=provider_id, login=login, password=password
         )
         if account["connectionStatus"] == "AWAITING_MFA":
