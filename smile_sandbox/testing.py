@@ -135,7 +135,9 @@ def start_sandbox(
     """Serve a sandbox in a daemon thread on a free loopback port (port=0).
 
     Other options are `Config` fields: state_file, faults (dict), token_ttl, webhook_timeout,
-    today (a date), tenant, log_requests (default False here: pytest output stays readable).
+    today (a date or "YYYY-MM-DD"; default the real date, read at each connection: records
+    end the month before), tenant, log_requests (default False here: pytest output stays
+    readable).
     """
     options.setdefault("log_requests", False)
     if isinstance(options.get("today"), str):
