@@ -105,6 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # a bad --faults spec or state file
         print(f"smile-sandbox: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if error.filename:  # the state file cannot be read
+            print(f"smile-sandbox: {error.filename}: {reason}", file=sys.stderr)
+        else:  # the port is taken, or the host is not one of this machine's addresses
+            where = f"{config.host}:{config.port}"
+            print(f"smile-sandbox: cannot listen on {where}: {reason}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _stop)
     print(
         f"smile-sandbox: serving on {server.base_url} (Open API {server.base_url}/v1, "

@@ -64,7 +64,7 @@ class AdminApi:
         for name in ("userId", "providerId"):
             if not isinstance(body.get(name), str) or not body[name]:
                 raise ApiError(400, f"{name} is required.")
-        account = connect.login(
+        account, _created = connect.login(
             self.sandbox,
             user_id=body["userId"],
             provider_id=body["providerId"],

@@ -39,9 +39,9 @@ class Gig:
     title: str
     start: date
     end: date | None
-    base: float  # per month
+    base: float  # per month; a weekly or semimonthly period gets its share
     currency: str
-    frequency: str = "Monthly"  # or "Semimonthly"
+    frequency: str = "Monthly"  # or "Semimonthly", "Weekly" (records.PERIODS_PER_YEAR)
     fee: float = 0.10  # the platform's cut, gross - net
     history_months: int | None = None  # the platform only shows this many recent months
     status: str = "Contract"

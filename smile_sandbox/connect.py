@@ -38,8 +38,12 @@ def _owned_account(sandbox: Sandbox, account_id: str, user_id: str | None) -> di
 
 def login(
     sandbox: Sandbox, *, user_id: str, provider_id: str, login: Any, password: Any
-) -> dict[str, Any]:
-    """Create (or reuse) the user's account on the provider and check the credentials."""
+) -> tuple[dict[str, Any], bool]:
+    """Create (or reuse) the user's account on the provider and check the credentials.
+
+    Returns the account and whether this login created it (the widget's onAccountCreated
+    fires once per account, not again when a wrong password is retried).
+    """
     login = _text(login, "login")
     password = _text(password, "password")
     if sandbox.store.user(user_id) is None:
@@ -77,7 +81,7 @@ def login(
     if person is None:
         sandbox.webhooks.publish([_failed_event(base, state["loginName"], snapshot)])
     sandbox.sync_user_providers(user_id)
-    return snapshot
+    return snapshot, created
 
 
 def _failed_event(base: dict[str, Any], login_name: str, account: dict[str, Any]) -> dict:

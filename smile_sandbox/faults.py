@@ -5,6 +5,7 @@ test that sets `errors: {count: 2}` knows exactly which two calls fail. Set them
 `--faults JSON`, `SMILE_SANDBOX_FAULTS`, or `POST /_sandbox/faults` at run time:
 
     {"rate_limit": {"count": 2, "retry_after": 1},      # 429 REQUEST_LIMIT_EXCEEDED + Retry-After
+                                                         # (whole seconds, a fraction rounded up)
      "errors": {"count": 1, "status": 503},              # 500, 503 or 504
      "slow": {"seconds": 2.5, "count": 3},               # count omitted: every call until cleared
      "malformed": {"kind": "contributions", "count": 1, "field": "amount"},
@@ -19,6 +20,7 @@ first record of the next `count` list pages of that kind; `field` is `amount` ("
 from __future__ import annotations
 
 import copy
+import math
 import threading
 from typing import Any
 
@@ -54,6 +56,14 @@ def _number(value: Any, name: str) -> float:
     return float(value)
 
 
+def _whole_seconds(seconds: float) -> int:
+    """Retry-After carries whole seconds (RFC 9110): round a fraction up, so 0.5 asks for 1.
+
+    Rounding down would turn "wait a little" into "retry at once" (0); an explicit 0 stays 0.
+    """
+    return math.ceil(seconds)
+
+
 def validate(spec: Any) -> dict[str, Any]:
     """A clean copy of a fault specification, or FaultError saying what is wrong."""
     if not isinstance(spec, dict):
@@ -64,7 +74,9 @@ def validate(spec: Any) -> dict[str, Any]:
             value = value or {}
             clean[name] = {
                 "count": _count(value.get("count", 1), "rate_limit.count"),
-                "retry_after": int(_number(value.get("retry_after", 1), "rate_limit.retry_after")),
+                "retry_after": _whole_seconds(
+                    _number(value.get("retry_after", 1), "rate_limit.retry_after")
+                ),
             }
         elif name == "errors":
             value = value or {}

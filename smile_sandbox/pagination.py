@@ -1,8 +1,9 @@
 """Cursor pagination as Smile does it: `size` and an opaque `cursor`, no total count.
 
-A cursor is urlsafe base64 of `{"o": offset, "f": checksum of the filters}`: opaque to
-clients, and a cursor reused with other filters is refused rather than silently skipping
-records. The last page has no `nextCursor` at all (the spec types it as a non-null string).
+A cursor is urlsafe base64 of `{"o": offset, "f": checksum of the path and filters}`: opaque
+to clients, and a cursor reused with other filters or on another list (a contributions cursor
+on /employments) is refused rather than silently skipping records. The last page has no
+`nextCursor` at all (the spec types it as a non-null string).
 """
 
 from __future__ import annotations
@@ -52,13 +53,14 @@ def decode_cursor(cursor: str, filters: dict[str, Any]) -> int:
     if not isinstance(value, dict) or not isinstance(value.get("o"), int) or value["o"] < 0:
         raise bad
     if value.get("f") != _checksum(filters):
-        raise ApiError(400, "cursor belongs to a query with other filters.")
+        raise ApiError(400, "cursor belongs to another list or a query with other filters.")
     return value["o"]
 
 
 def paginate(request: Request, items: list[Any], filters: dict[str, Any]) -> dict[str, Any]:
     """`{"nextCursor"?, "items"}` for the page the request asks for."""
     size = page_size(request)
+    filters = {**filters, "path": request.path}
     cursor = request.arg("cursor")
     offset = decode_cursor(cursor, filters) if cursor else 0
     chunk = items[offset : offset + size]

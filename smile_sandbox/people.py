@@ -4,7 +4,9 @@ Anyone can log in to any provider as one of them; a provider where the person ha
 still returns their identity. The histories below are facts the portal's tests can rely on:
 
 - George: sss_ph (6 employers 1992-today, an 8-month gap 2013-07..2014-02, contributions from
-  2017-01 with 2023-03 missing), upwork (3 contracts, two overlapping), grab (driver since 2021).
+  2002-01 with none in the gap and 2023-03 missing: over 150, two pages at size 150), upwork
+  (3 contracts, two overlapping; the two hourly ones are paid weekly: over 150 incomes),
+  grab (driver since 2021, the platform shows the last 12 months).
 - Ryan: upwork and freelancer (contracts and incomes in USD), 199jobs (employments).
 - Christina: sss_ph (2 employers, a gap 2020-04..2021-01, 2022-08 missing), grab, 199jobs.
 - Anisha: freelancer and upwork (USD incomes).
@@ -102,9 +104,10 @@ GEORGE = Person(
             "Ortigas Land Inc.",
             "Senior Sales Manager",
             "Residential Sales",
-            date(2008, 2, 1),
+            # Starts two weeks after Luzon Telecom: January 2008 is paid, the only gap is 2013.
+            date(2008, 1, 14),
             date(2013, 6, 30),
-            ((date(2008, 2, 1), 12500.0), (date(2011, 1, 1), 14000.0)),
+            ((date(2008, 1, 14), 12500.0), (date(2011, 1, 1), 14000.0)),
             "OLI-20871",
             "ER-0341122093",
         ),
@@ -150,7 +153,8 @@ GEORGE = Person(
                 "USD",
                 description="Monthly bookkeeping and reconciliations in QuickBooks.",
             ),
-            # Overlaps the bookkeeping contract (2021-03..2021-06) on purpose.
+            # Overlaps the bookkeeping contract (2021-03..2021-06) on purpose. Hourly
+            # contracts: Upwork bills them weekly, so these two make most of the incomes.
             Gig(
                 "Bayanihan Digital Co.",
                 "Virtual Assistant",
@@ -158,6 +162,7 @@ GEORGE = Person(
                 date(2022, 1, 31),
                 380.0,
                 "USD",
+                frequency="Weekly",
             ),
             Gig(
                 "Harbor Analytics Ltd.",
@@ -166,6 +171,7 @@ GEORGE = Person(
                 None,
                 600.0,
                 "USD",
+                frequency="Weekly",
             ),
         ),
         "grab": (

@@ -1,9 +1,19 @@
 """Deterministic records: a pure function of (person, provider, account, user, today, time).
 
 Ids are `<prefix><32 hex>` from sha256(account id, kind, natural key), so the same account
-always yields the same ids and no two accounts share one. Amounts are JSON numbers with at
-most two decimals. Contributions run from 2017-01 (or the first job) to the month before
-`today`, one per employed month, dated on the month end.
+always yields the same ids and no two accounts share one. Everything else (amounts, payment
+references) is seeded by person, provider and the record's natural key, never by the random
+account id: connecting the same person twice gives the same figures. Amounts are JSON numbers
+with at most two decimals. Contributions run from 2002-01 (or the first job) to the month
+before `today`, one per employed month, dated on the month end.
+
+How many records a kind has, against the client's page size of 150 (Smile's maximum):
+- contributions: George's SSS account has more than 150 (monthly since 2002), so it pages;
+- incomes: George's Upwork account has more than 150 (two hourly contracts billed weekly);
+- identities: one per account by nature (an account is one person's login), never a page;
+- employments: a handful per person (6 at most): a working life has not 150 employers;
+- eincomes: one estimate a month for the last EINCOME_MONTHS months only.
+The client's paging of the small kinds is tested with small page sizes.
 """
 
 from __future__ import annotations
@@ -23,8 +33,13 @@ PREFIXES = {
     "incomes": "inc-",
     "eincomes": "einc-",
 }
-CONTRIBUTIONS_FROM = date(2017, 1, 1)
+# The SSS online record starts here (older contributions are on paper). Over 20 years of
+# months: more than one page of 150, so the portal's client really follows a cursor.
+CONTRIBUTIONS_FROM = date(2002, 1, 1)
 EINCOME_MONTHS = 24
+# Pay periods a year, for a gig's monthly base amount; weekly is Upwork's hourly billing
+# (Monday to Sunday).
+PERIODS_PER_YEAR = {"Monthly": 12, "Semimonthly": 24, "Weekly": 52}
 
 Record = dict[str, Any]
 
@@ -72,8 +87,17 @@ def _jitter(seed: str, spread: float) -> float:
 
 # --- Social security ---------------------------------------------------------------------
 # Total (employee + employer) contribution rate and monthly-salary-credit cap by year, roughly
-# the SSS schedule: the amounts step when the salary or the schedule changes.
-_SCHEDULE = ((2019, 0.11, 16000), (2021, 0.12, 20000), (2023, 0.13, 25000), (2025, 0.14, 30000))
+# the SSS schedule: the amounts step when the salary or the schedule changes. Each entry
+# holds for the years before its first number.
+_SCHEDULE = (
+    (2003, 0.084, 15000),
+    (2007, 0.094, 15000),
+    (2014, 0.104, 15000),
+    (2019, 0.11, 16000),
+    (2021, 0.12, 20000),
+    (2023, 0.13, 25000),
+    (2025, 0.14, 30000),
+)
 _LATEST = (0.15, 35000)
 
 
@@ -117,7 +141,8 @@ def contribution(
         return None
     key = f"{month:%Y-%m}"
     day = month_end(month.year, month.month)
-    reference = hashlib.sha256(f"{account_id}|prn|{key}".encode()).hexdigest()[:7].upper()
+    # The payment reference is a fact of the payment, the same whichever account shows it.
+    reference = hashlib.sha256(f"{person.key}|prn|{key}".encode()).hexdigest()[:7].upper()
     return {
         "id": record_id(account_id, "contributions", key),
         "date": day.isoformat(),
@@ -164,25 +189,48 @@ def _employment_from_gig(gig: Gig, account_id: str, metadata: dict[str, Any]) ->
     }
 
 
-def _gig_incomes(gig: Gig, today: date, account_id: str, metadata: dict[str, Any]) -> list[Record]:
+def _pay_periods(gig: Gig, today: date) -> list[tuple[date, date]]:
+    """The gig's pay periods (first and last day) that ended by the end of last month."""
     last = last_complete_month(today)
     if gig.end is not None:
         last = min(last, date(gig.end.year, gig.end.month, 1))
-    months = months_between(gig.start, last)
-    if gig.history_months is not None:
-        months = [m for m in months if m >= add_months(today, -gig.history_months)]
     periods: list[tuple[date, date]] = []
-    for month in months:
-        end = month_end(month.year, month.month)
-        if gig.frequency == "Semimonthly":
-            periods += [(month, month.replace(day=15)), (month.replace(day=16), end)]
-        else:
-            periods.append((month, end))
-    base = gig.base / (2 if gig.frequency == "Semimonthly" else 1)
+    if gig.frequency == "Weekly":
+        # Whole Monday-to-Sunday weeks of the contract, as Upwork bills hourly work.
+        until = month_end(last.year, last.month)
+        if gig.end is not None:
+            until = min(until, gig.end)
+        monday = gig.start + timedelta(days=(7 - gig.start.weekday()) % 7)
+        while monday + timedelta(days=6) <= until:
+            periods.append((monday, monday + timedelta(days=6)))
+            monday += timedelta(days=7)
+    else:
+        for month in months_between(gig.start, last):
+            end = month_end(month.year, month.month)
+            if gig.frequency == "Semimonthly":
+                periods += [(month, month.replace(day=15)), (month.replace(day=16), end)]
+            else:
+                periods.append((month, end))
+    if gig.history_months is not None:
+        since = add_months(today, -gig.history_months)
+        periods = [period for period in periods if period[0] >= since]
+    return periods
+
+
+def _gig_incomes(
+    person: Person,
+    provider_id: str,
+    gig: Gig,
+    today: date,
+    account_id: str,
+    metadata: dict[str, Any],
+) -> list[Record]:
+    base = gig.base * 12 / PERIODS_PER_YEAR[gig.frequency]
     incomes = []
-    for start, end in periods:
+    for start, end in _pay_periods(gig, today):
         key = f"{gig.client}|{start}"
-        gross = base * _jitter(account_id + key, 0.15)
+        # Seeded by who, where and which period: the same figures on every connection.
+        gross = base * _jitter(f"{person.key}|{provider_id}|{key}", 0.15)
         incomes.append(
             {
                 "id": record_id(account_id, "incomes", key),
@@ -242,7 +290,9 @@ def generate(
                 records["contributions"].append(record)
     if "incomes" in records:
         for gig in gigs:
-            records["incomes"] += _gig_incomes(gig, today, account_id, metadata)
+            records["incomes"] += _gig_incomes(
+                person, provider_id, gig, today, account_id, metadata
+            )
     if "eincomes" in records and jobs:
         window_start = add_months(today, -EINCOME_MONTHS)
         for month in contribution_months(person, today):

@@ -111,11 +111,25 @@ class Sandbox:
         with self.store.read() as store:
             token = store.tokens.get(access_token)
             token = dict(token) if token else None
-        if token is None:
-            raise ApiError(401, "The user token is unknown.")
-        if token["expiresAt"] <= time.time():
-            raise ApiError(401, "The user token has expired: create a new one.")
-        return token["userId"], token
+        return _live(token)
+
+    def launch_widget(self, access_token: str) -> tuple[str, dict[str, Any]]:
+        """Like token_user, for the call that opens a widget: a token opens one widget only.
+
+        smile-api.md: user tokens are single use, mint a fresh one per widget launch. The
+        later calls of the same widget session (login, code, revoke) keep working with it
+        until it expires; a second launch gets the 401 an expired token gets, so the host
+        page's onTokenExpired mints a new one, as it must with Smile.
+        """
+        with self.store.change() as store:
+            stored = store.tokens.get(access_token)
+            user_id, token = _live(dict(stored) if stored else None)
+            if token.get("launchedAt") is not None:
+                raise ApiError(
+                    401, "The user token has already opened the widget: create a new one."
+                )
+            stored["launchedAt"] = time.time()
+        return user_id, token
 
     def expire_tokens(self) -> int:
         now = time.time()
@@ -173,6 +187,14 @@ class Sandbox:
             user["providers"] = connected
             if connected:
                 user["session"]["status"] = "COMPLETED"
+
+
+def _live(token: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    if token is None:
+        raise ApiError(401, "The user token is unknown.")
+    if token["expiresAt"] <= time.time():
+        raise ApiError(401, "The user token has expired: create a new one.")
+    return token["userId"], token
 
 
 def monitor_status(provider_id: str, connection_status: str) -> str:

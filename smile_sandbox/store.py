@@ -25,7 +25,8 @@ class Store:
         self.path = Path(path) if path else None
         self._lock = threading.RLock()
         self.users: dict[str, dict[str, Any]] = {}
-        # accessToken -> {"id", "userId", "expiresAt" (epoch seconds), "mode"}
+        # accessToken -> {"id", "userId", "expiresAt" (epoch seconds), "mode", and once it
+        # opened a widget "launchedAt" (epoch seconds)}
         self.tokens: dict[str, dict[str, Any]] = {}
         # account id -> {"account": Account object, "person": key or None, "loginName": str}
         self.accounts: dict[str, dict[str, Any]] = {}

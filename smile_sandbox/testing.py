@@ -62,7 +62,7 @@ class RunningSandbox:
         self, user_id: str, provider_id: str, login: str, password: str, code: str = "1234"
     ) -> dict[str, Any]:
         """The widget's flow server-side; returns the Account (CONNECTED, or ERROR)."""
-        account = connect_flow.login(
+        account, _created = connect_flow.login(
             self.sandbox, user_id=user_id, provider_id=provider_id, login=login, password=password
         )
         if account["connectionStatus"] == "AWAITING_MFA":
@@ -135,7 +135,9 @@ def start_sandbox(
     """Serve a sandbox in a daemon thread on a free loopback port (port=0).
 
     Other options are `Config` fields: state_file, faults (dict), token_ttl, webhook_timeout,
-    today (a date), tenant, log_requests (default False here: pytest output stays readable).
+    today (a date or "YYYY-MM-DD"; default the real date, read at each connection: records
+    end the month before), tenant, log_requests (default False here: pytest output stays
+    readable).
     """
     options.setdefault("log_requests", False)
     if isinstance(options.get("today"), str):

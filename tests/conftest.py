@@ -149,6 +149,11 @@ def smile_sandbox(settings):
 
     It accepts the suite's API key and secret and signs webhooks with the suite's secret;
     webhooks go nowhere until a test configures a receiver.
+
+    Its `today` is deliberately not pinned: the records end last month of the real date,
+    because the portal judges them by its own clock (a current job, the last 12 months, months
+    not yet due). A fixed date would make them look older every month. Tests that need exact
+    figures read them from `sandbox.records(account_id)`; the sandbox's own tests pin a date.
     """
     from smile_sandbox.testing import start_sandbox
 

@@ -10,7 +10,9 @@
  *
  * onClose fires for the close icon or Escape ({reason: 'close'}), DONE on the success page
  * ('exit') and Exit on an error page ('error'); a call to close() fires nothing. A 401 from the
- * Link API fires onTokenExpired() and closes the modal without onClose.
+ * Link API fires onTokenExpired() and closes the modal without onClose: an expired token, and
+ * a token that already opened a widget (user tokens are single use: one per open()).
+ * onAccountCreated fires once per account: not again when a wrong password is retried.
  *
  * Not simulated: uploads (enableUpload is accepted; onUploadsCreated/Removed never fire) and
  * templateId (accepted, ignored).
@@ -430,7 +432,7 @@
                 password: password,
               });
               this.account = data.account;
-              this.call('onAccountCreated', this.accountData(data.account));
+              if (data.created) this.call('onAccountCreated', this.accountData(data.account));
               if (data.account.connectionStatus === 'AWAITING_MFA') {
                 this.showMfa();
                 return;
@@ -567,7 +569,8 @@
             try {
               await this.api('DELETE', '/accounts/' + encodeURIComponent(account.id));
               this.call('onAccountRemoved', this.accountData(account));
-              this.session = await this.api('GET', '/session');
+              // Not GET /session again: that is the launch, which a token does only once.
+              this.session.accounts = (await this.api('GET', '/accounts')).accounts;
               this.showProviders();
             } catch (failure) {
               this.failed(failure);

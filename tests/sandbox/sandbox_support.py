@@ -18,6 +18,9 @@ from typing import Any
 import requests
 
 TODAY = date(2025, 11, 15)  # records end with 2025-10 whatever the real date is
+# George's SSS contributions up to TODAY: 2002-01..2025-10 is 286 months, less the 8 months
+# between two jobs (2013-07..2014-02) and the missed 2023-03. Two pages at size 150.
+GEORGE_CONTRIBUTIONS = 286 - 8 - 1
 CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret"
 WEBHOOK_SECRET = "whsec-sandbox-tests"

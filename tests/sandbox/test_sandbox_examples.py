@@ -7,6 +7,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from sandbox_support import GEORGE_CONTRIBUTIONS
+
 HEX32 = r"[0-9a-f]{32}"
 
 
@@ -89,9 +91,10 @@ def test_a_contribution_has_the_spec_shape(spec, api, george):
     [first] = api.get("/contributions", sourceId=george["account"]["id"], size=1).data["items"]
     assert list(first) == list(seed)
     assert re.fullmatch("con-" + HEX32, first["id"])
-    assert first["date"] == "2017-01-31"
+    assert first["date"] == "2002-01-31"
     assert first["currency"] == "PHP"
-    assert first["amount"] == 1705 and isinstance(first["amount"], int)
+    # 8.4% of the PHP 11,000 salary credit at Luzon Telecom, as the 2002 schedule had it.
+    assert first["amount"] == 924 and isinstance(first["amount"], int)
     assert re.fullmatch(r"PR[0-9A-F]{7}", first["referenceId"])
 
 
@@ -159,7 +162,7 @@ def test_webhook_bodies_carry_the_fields_smile_api_lists(sandbox, george):
     assert by_type["ACCOUNT_CONNECTED"]["data"] == {**base, "loginName": "george"}
     identity_id = sandbox.records(account_id)["identities"][0]["id"]
     assert by_type["IDENTITY_ADDED"]["data"] == {**base, "identityId": identity_id}
-    assert by_type["CONTRIBUTIONS_ADDED"]["data"] == {**base, "count": 105}
+    assert by_type["CONTRIBUTIONS_ADDED"]["data"] == {**base, "count": GEORGE_CONTRIBUTIONS}
     task = {
         "userId": user_id,
         "sourceId": account_id,

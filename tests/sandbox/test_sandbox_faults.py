@@ -22,6 +22,15 @@ def test_rate_limit_answers_429_with_retry_after_then_recovers(sandbox, api):
     assert sandbox.faults == {}
 
 
+@pytest.mark.parametrize(("asked", "header"), [(0.5, "1"), (2.25, "3"), (2, "2"), (0, "0")])
+def test_retry_after_is_whole_seconds_rounded_up(sandbox, api, asked, header):
+    """HTTP's Retry-After is whole seconds: half a second asks for one, never for none."""
+    sandbox.set_faults(rate_limit={"count": 1, "retry_after": asked})
+    reply = api.get("/providers")
+    assert reply.status == 429
+    assert reply.headers["Retry-After"] == header
+
+
 @pytest.mark.parametrize(
     ("status", "code"),
     [(500, "SERVER_ERROR"), (503, "SERVER_UNAVAILABLE"), (504, "TIME_LIMIT_EXCEEDED")],

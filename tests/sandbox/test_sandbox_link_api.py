@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from sandbox_support import GEORGE_CONTRIBUTIONS
 
 
 @pytest.fixture
@@ -58,9 +59,40 @@ def test_an_unknown_token_is_invalid_token(sandbox, authorization):
 
 def test_an_expired_token_is_invalid_token(sandbox, link):
     assert link.get(link.url + "/session", timeout=5).status_code == 200
+    assert link.get(link.url + "/accounts", timeout=5).status_code == 200
     reply = requests.post(sandbox.base_url + "/_sandbox/tokens/expire", timeout=5)
     assert reply.json()["data"]["expired"] >= 1
-    assert link.get(link.url + "/session", timeout=5).status_code == 401
+    expired = link.get(link.url + "/accounts", timeout=5)
+    assert expired.status_code == 401
+    assert expired.json()["code"] == "INVALID_TOKEN"
+    assert "expired" in expired.json()["message"]
+
+
+def test_a_token_opens_one_widget_only(sandbox, api, link):
+    """User tokens are single use (smile-api.md): one launch, then mint a fresh one."""
+    assert link.get(link.url + "/session", timeout=5).status_code == 200
+    # The widget that launched keeps working with its token...
+    body = {"providerId": "grab", "login": "george", "password": "123456"}
+    assert link.post(link.url + "/accounts", json=body, timeout=5).status_code == 201
+    # ...but a second launch gets what an expired token gets, so onTokenExpired fires.
+    again = link.get(link.url + "/session", timeout=5)
+    assert again.status_code == 401
+    assert again.json()["code"] == "INVALID_TOKEN"
+    assert "already opened the widget" in again.json()["message"]
+    fresh = api.post("/tokens", userId=link.user_id).data["accessToken"]
+    reopened = requests.get(
+        link.url + "/session", headers={"Authorization": "Bearer " + fresh}, timeout=5
+    )
+    assert reopened.status_code == 200
+    assert [account["providerId"] for account in reopened.json()["data"]["accounts"]] == ["grab"]
+
+
+def test_the_accounts_list_holds_the_users_accounts_only(sandbox, api, link):
+    sandbox.connect(api.create_user(), "grab", "george", "123456")
+    mine = sandbox.connect(link.user_id, "sss_ph", "george", "123456")
+    reply = link.get(link.url + "/accounts", timeout=5)
+    assert reply.status_code == 200
+    assert reply.json()["data"]["accounts"] == [api.get(f"/accounts/{mine['id']}").data]
 
 
 def test_login_then_code_connects_the_account(sandbox, api, link):
@@ -78,9 +110,8 @@ def test_login_then_code_connects_the_account(sandbox, api, link):
     right = link.post(f"{link.url}/accounts/{account['id']}/mfa", json={"code": "1234"}, timeout=5)
     assert right.json()["data"]["account"]["connectionStatus"] == "CONNECTED"
     assert api.get(f"/accounts/{account['id']}").data["connectionStatus"] == "CONNECTED"
-    assert (
-        len(api.pages("/contributions", sourceId=account["id"], size=150)[0].data["items"]) == 105
-    )
+    pages = api.pages("/contributions", sourceId=account["id"], size=150)
+    assert [len(page.data["items"]) for page in pages] == [150, GEORGE_CONTRIBUTIONS - 150]
     types = [event["type"] for event in sandbox.events]
     assert types.count("ACCOUNT_CREATED") == 1
     assert types.count("ACCOUNT_FAILED") == 1
@@ -100,13 +131,18 @@ def test_a_wrong_password_leaves_the_account_in_error(link):
     assert mfa.status_code == 400
 
 
-def test_trying_again_reuses_the_account(link):
+def test_trying_again_reuses_the_account(sandbox, link):
     body = {"providerId": "grab", "login": "christina", "password": "ygus1"}
-    first = link.post(link.url + "/accounts", json=body, timeout=5).json()["data"]["account"]
+    first = link.post(link.url + "/accounts", json=body, timeout=5)
     body["password"] = "YGUS1"
-    second = link.post(link.url + "/accounts", json=body, timeout=5).json()["data"]["account"]
-    assert first["id"] == second["id"]
-    assert second["connectionStatus"] == "AWAITING_MFA"
+    second = link.post(link.url + "/accounts", json=body, timeout=5)
+    # 201 and created: true only for the login that created the account (onAccountCreated).
+    assert (first.status_code, first.json()["data"]["created"]) == (201, True)
+    assert (second.status_code, second.json()["data"]["created"]) == (200, False)
+    account = second.json()["data"]["account"]
+    assert first.json()["data"]["account"]["id"] == account["id"]
+    assert account["connectionStatus"] == "AWAITING_MFA"
+    assert [event["type"] for event in sandbox.events].count("ACCOUNT_CREATED") == 1
 
 
 def test_missing_fields_are_invalid_parameters(link):

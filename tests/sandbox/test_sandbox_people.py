@@ -6,6 +6,7 @@ from datetime import date
 from itertools import pairwise
 
 import pytest
+from sandbox_support import GEORGE_CONTRIBUTIONS
 
 from smile_sandbox import people, records
 
@@ -82,24 +83,83 @@ def test_georges_upwork_contracts_overlap():
     assert overlapping
 
 
-def test_georges_contributions_are_monthly_with_one_missed_month():
+def test_georges_contributions_are_monthly_with_the_job_gap_and_one_missed_month():
     items = generate("george", "sss_ph")["contributions"]
     months = [item["date"][:7] for item in items]
-    assert months[0] == "2017-01" and months[-1] == "2025-10"
-    assert "2023-03" not in months
-    assert len(months) == len(set(months)) == 105
+    assert months[0] == "2002-01" and months[-1] == "2025-10"
+    every_month = [
+        f"{month:%Y-%m}" for month in records.months_between(date(2002, 1, 1), date(2025, 10, 1))
+    ]
+    without = [month for month in every_month if month not in months]
+    between_jobs = ["2013-07", "2013-08", "2013-09", "2013-10", "2013-11", "2013-12"]
+    assert without == [*between_jobs, "2014-01", "2014-02", "2023-03"]
+    assert len(months) == len(set(months)) == GEORGE_CONTRIBUTIONS > 150, "more than a page"
     for item in items:
         day = date.fromisoformat(item["date"])
         assert records.month_end(day.year, day.month) == day
         assert item["currency"] == "PHP"
     assert len({item["amount"] for item in items}) >= 5, "amounts step with the salary"
+    by_month = {item["date"][:7]: item["amount"] for item in items}
+    assert by_month["2010-12"] < by_month["2011-01"], "Ortigas Land's raise of 2011"
+
+
+def test_georges_hourly_upwork_contracts_are_paid_weekly_over_more_than_a_page():
+    incomes = generate("george", "upwork")["incomes"]
+    assert len(incomes) > 150
+    weekly = [income for income in incomes if income["frequency"] == "Weekly"]
+    assert {income["employer"] for income in weekly} == {
+        "Bayanihan Digital Co.",
+        "Harbor Analytics Ltd.",
+    }
+    for income in weekly:
+        start, end = date.fromisoformat(income["startDate"]), date.fromisoformat(income["endDate"])
+        assert start.weekday() == 0 and (end - start).days == 6, "Monday to Sunday"
+        assert income["endDate"] <= "2025-10-31", "only weeks that ended by last month's end"
+    assert weekly[-1]["startDate"] == "2025-10-20"
 
 
 def test_generation_is_a_pure_function_of_its_inputs():
     assert generate("george", "sss_ph") == generate("george", "sss_ph")
     later = generate("george", "sss_ph", today=date(2026, 3, 2))["contributions"]
     assert later[-1]["date"] == "2026-02-28"
-    assert later[:105] == generate("george", "sss_ph")["contributions"]
+    assert later[:GEORGE_CONTRIBUTIONS] == generate("george", "sss_ph")["contributions"]
+
+
+def _figures(generated: dict) -> dict:
+    """The records without what belongs to one account (ids and metadata)."""
+    return {
+        kind: [{k: v for k, v in item.items() if k not in ("id", "metadata")} for item in items]
+        for kind, items in generated.items()
+    }
+
+
+@pytest.mark.parametrize("provider", ["sss_ph", "upwork", "grab"])
+def test_two_accounts_of_one_person_hold_the_same_figures(provider):
+    first, second = generate("george", provider, "a-1"), generate("george", provider, "a-2")
+    assert _figures(first) == _figures(second)
+    assert first["incomes" if "incomes" in first else "contributions"]
+
+
+def test_connecting_george_twice_gives_the_same_amounts(sandbox, api):
+    """The audit's case: the same person on Upwork, once per user, same incomes both times."""
+    connected = []
+    for reference in ("APP-1", "APP-2"):
+        user_id = api.create_user(reference=reference)
+        account = sandbox.connect(user_id, "upwork", "george", "123456")
+        items = [
+            item
+            for page in api.pages("/incomes", sourceId=account["id"], size=150)
+            for item in page.data["items"]
+        ]
+        connected.append(items)
+    first, second = connected
+    # Two contracts start on 2021-03-01: their order on a page follows the (random) ids.
+    amounts = [
+        {(i["employer"], i["startDate"]): i["grossAmount"] for i in items} for items in connected
+    ]
+    assert len(amounts[0]) == len(first) > 150
+    assert amounts[0] == amounts[1]
+    assert {item["id"] for item in first}.isdisjoint(item["id"] for item in second)
 
 
 def test_ids_differ_between_accounts_and_within_one():

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import requests
-from sandbox_support import TODAY, Api
+from sandbox_support import GEORGE_CONTRIBUTIONS, TODAY, Api
 
 from smile_sandbox.testing import start_sandbox
 
@@ -44,7 +44,8 @@ def test_state_survives_a_restart(tmp_path):
         assert api.get(f"/users/{user_id}").data == before["user"]
         assert api.get(f"/accounts/{account['id']}").data == before["account"]
         assert second.records(account["id"]) == before["records"]
-        assert len(before["records"]["contributions"]) == 106  # 105 + the refreshed month
+        # Every month up to TODAY's, plus the one the refresh added.
+        assert len(before["records"]["contributions"]) == GEORGE_CONTRIBUTIONS + 1
         session = requests.get(
             second.link_api_url + "/session",
             headers={"Authorization": "Bearer " + created["token"]["accessToken"]},
@@ -102,13 +103,35 @@ def _in_seconds(instant: str, seconds: int) -> str:
 
 
 def test_a_bad_faults_option_is_refused():
-    result = subprocess.run(
-        [sys.executable, "-m", "smile_sandbox", "--port", "0", "--faults", "{not json"],
+    result = _run_sandbox("--port", "0", "--faults", "{not json")
+    assert result.returncode == 2
+    assert "--faults" in result.stderr
+
+
+def _run_sandbox(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "smile_sandbox", *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_a_port_in_use_is_one_clear_line_and_exit_code_2():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run_sandbox("--port", str(port))
     assert result.returncode == 2
-    assert "--faults" in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"smile-sandbox: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+
+
+def test_an_unreadable_state_file_is_named_with_exit_code_2(tmp_path):
+    result = _run_sandbox("--port", "0", "--state-file", str(tmp_path))  # a folder
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"smile-sandbox: {tmp_path}: Is a directory"]

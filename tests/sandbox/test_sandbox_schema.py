@@ -117,3 +117,117 @@ def test_every_webhook_validates_against_its_event_schema(validator, sandbox, ap
     assert {event["type"] for event in events} == set(EVENT_SCHEMAS)
     for event in events:
         validator.check(EVENT_SCHEMAS[event["type"]], event)
+
+
+def test_token_errors_validate_as_post_tokens_documents_them(validator, api):
+    missing = api.post("/tokens")
+    unknown = api.post("/tokens", userId="sandbox-" + "f" * 32)
+    assert (missing.status, missing.body["code"]) == (400, "INVALID_PARAMETERS")
+    assert (unknown.status, unknown.body["code"]) == (404, "MISSING_RESOURCE")
+    for reply in (missing, unknown):
+        validator.check_response("POST", "/tokens", reply)
+
+
+def _account(everyone, user_index: int, provider: str) -> dict:
+    users = list(dict.fromkeys(account["userId"] for account in everyone))
+    return next(
+        account
+        for account in everyone
+        if account["userId"] == users[user_index] and account["providerId"] == provider
+    )
+
+
+def _listed(validator, api, path: str, **params) -> list[dict]:
+    """Every item of a filtered list, each page (cursor and filters together) validated."""
+    items = []
+    for reply in api.pages(path, **params):
+        assert reply.status == 200, reply.body
+        validator.check_response("GET", path, reply)
+        items += reply.data["items"]
+    return items
+
+
+def _between(start: str, end: str) -> dict[str, str]:
+    return {"startDate": start, "endDate": end}
+
+
+def test_filtered_record_lists_validate_and_hold_only_what_was_asked(validator, api, everyone):
+    sss, upwork = _account(everyone, 0, "sss_ph"), _account(everyone, 0, "upwork")
+
+    paid_2020 = _listed(
+        validator, api, "/contributions", sourceId=sss["id"], **_between("2020-01-01", "2020-12-31")
+    )
+    assert [item["date"][:7] for item in paid_2020] == [f"2020-{m:02}" for m in range(1, 13)]
+
+    jobs = _listed(
+        validator, api, "/employments", sourceId=sss["id"], **_between("2014-01-01", "2016-12-31")
+    )
+    assert [job["employer"] for job in jobs] == ["Pasig Savings Bank"]  # the only one then
+
+    june = _listed(
+        validator, api, "/incomes", sourceId=upwork["id"], **_between("2021-06-01", "2021-06-30")
+    )
+    assert june and all(
+        item["startDate"] <= "2021-06-30" and item["endDate"] >= "2021-06-01" for item in june
+    )
+    assert {item["employer"] for item in june} == {"Northwind Traders LLC", "Bayanihan Digital Co."}
+
+    half_year = _listed(
+        validator, api, "/eincomes", sourceId=sss["id"], startMonth="2025-01", endMonth="2025-06"
+    )
+    assert [item["month"] for item in half_year] == [f"2025-{m:02}" for m in range(1, 7)]
+
+    by_user = _listed(validator, api, "/identities", userId=sss["userId"], size=2)
+    assert len(by_user) == 4  # George's four accounts, one identity each
+    assert {item["metadata"]["userId"] for item in by_user} == {sss["userId"]}
+
+
+def test_filtered_users_accounts_and_providers_validate(validator, api, everyone):
+    user_id = everyone[0]["userId"]
+    accounts = _listed(validator, api, "/accounts", userId=user_id, size=3)
+    assert {account["userId"] for account in accounts} == {user_id}
+    assert len(accounts) == 4
+    created = everyone[0]["createdAt"][:10]
+    users = _listed(validator, api, "/users", startDate=created, endDate=created, size=3)
+    assert len(users) == 4
+    assert _listed(validator, api, "/users", endDate="2001-12-31") == []
+
+    chosen = _listed(validator, api, "/providers", ids="upwork,grab", topIds="grab")
+    assert [provider["id"] for provider in chosen] == ["grab", "upwork"]
+    gig = _listed(validator, api, "/providers", type=chosen[0]["type"])
+    assert gig and {provider["type"] for provider in gig} == {chosen[0]["type"]}
+
+
+def _foreign_cursor(api, everyone) -> str:
+    """A real cursor, but from a list with other filters."""
+    sss = _account(everyone, 0, "sss_ph")
+    return api.get("/contributions", sourceId=sss["id"], size=1).data["nextCursor"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/contributions", {"cursor": "garbage!!"}),
+        ("/contributions", {"cursor": "eyJvIjotNSwiZiI6IngifQ"}),  # {"o":-5,"f":"x"}
+        ("/employments", {"cursor": "FOREIGN"}),
+        ("/contributions", {"cursor": "FOREIGN", "startDate": "2020-01-01"}),
+        ("/users", {"startDate": "2020-13-01"}),
+        ("/users", {"endDate": "2020-02-30"}),
+        ("/accounts", {"startDate": "yesterday"}),
+        ("/contributions", {"startDate": "2020-1-1"}),
+        ("/incomes", {"endDate": "2021-06-31"}),
+        ("/eincomes", {"startMonth": "2025-13"}),
+        ("/eincomes", {"endMonth": "2025-01-01"}),
+        ("/providers", {"cursor": "garbage!!"}),
+    ],
+)
+def test_bad_cursors_and_dates_are_400_as_each_list_documents(
+    validator, api, everyone, path, params
+):
+    if params.get("cursor") == "FOREIGN":
+        params = {**params, "cursor": _foreign_cursor(api, everyone)}
+        if "startDate" not in params:
+            params["sourceId"] = _account(everyone, 0, "sss_ph")["id"]
+    reply = api.get(path, **params)
+    assert (reply.status, reply.body["code"]) == (400, "INVALID_PARAMETERS"), reply.body
+    validator.check_response("GET", path, reply)

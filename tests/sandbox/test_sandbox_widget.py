@@ -109,6 +109,21 @@ def log_in(page: Page, login: str, password: str) -> None:
     page.get_by_role("button", name="Continue").click()
 
 
+def enter_code(page: Page, code: str) -> None:
+    page.get_by_label("Verification code", exact=True).fill(code)
+    page.get_by_role("button", name="Verify").click()
+
+
+def signed_bodies(received: list) -> list[dict]:
+    """The webhook bodies, once each signature is checked (hex HMAC-SHA512 of the raw body)."""
+    bodies = []
+    for item in received:
+        expected = hmac.new(WEBHOOK_SECRET.encode(), item.body, hashlib.sha512).hexdigest()
+        assert hmac.compare_digest(item.headers["Smile-Signature"], expected)
+        bodies.append(json.loads(item.body))
+    return bodies
+
+
 def test_george_connects_sss_and_a_signed_webhook_arrives(page, sandbox, host, receiver):
     sandbox.configure_webhooks(receiver.url, WEBHOOK_SECRET)
     user_id = sandbox.create_user()["id"]
@@ -124,8 +139,7 @@ def test_george_connects_sss_and_a_signed_webhook_arrives(page, sandbox, host, r
         page.get_by_role("heading", name="Log in to Social Security System (SSS)")
     ).to_be_visible()
     log_in(page, "george", "123456")
-    page.get_by_label("Verification code", exact=True).fill("1234")
-    page.get_by_role("button", name="Verify").click()
+    enter_code(page, "1234")
     expect(page.get_by_role("heading", name="Account connected")).to_be_visible()
 
     [connected] = events(page, "onAccountConnected")
@@ -147,12 +161,8 @@ def test_george_connects_sss_and_a_signed_webhook_arrives(page, sandbox, host, r
     assert events(page, "onClose") == [{"reason": "exit"}]
     assert page.evaluate("window.cspViolations") == []
 
-    received = receiver.wait_for(9)  # USER_CREATED, ACCOUNT_CREATED, and seven for the link
-    bodies = []
-    for item in received:
-        expected = hmac.new(WEBHOOK_SECRET.encode(), item.body, hashlib.sha512).hexdigest()
-        assert hmac.compare_digest(item.headers["Smile-Signature"], expected)
-        bodies.append(json.loads(item.body))
+    # USER_CREATED, ACCOUNT_CREATED, and seven for the link
+    bodies = signed_bodies(receiver.wait_for(9))
     [connected_event] = [body for body in bodies if body["type"] == "ACCOUNT_CONNECTED"]
     assert connected_event["data"]["accountId"] == account_id
     assert connected_event["data"]["userId"] == user_id
@@ -178,9 +188,71 @@ def test_a_wrong_password_shows_an_error_and_fires_on_account_error(page, sandbo
         "errorCode": "INVALID_CREDENTIALS",
     }
     assert error["accountId"].startswith("a-")
+    assert events(page, "onAccountCreated") == [
+        {"accountId": error["accountId"], "userId": user_id, "providerId": "sss_ph"}
+    ]
+
+    # Trying again logs in to the same account: it is not created a second time.
+    log_in(page, "george", "123456")
+    expect(page.get_by_role("heading", name="Enter the verification code")).to_be_visible()
+    assert len(events(page, "onAccountCreated")) == 1
+    assert [event["type"] for event in sandbox.events].count("ACCOUNT_CREATED") == 1
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     assert events(page, "onClose") == [{"reason": "close"}]
+
+
+def test_a_wrong_code_shows_an_error_fires_on_account_error_and_is_announced(
+    page, sandbox, host, receiver
+):
+    sandbox.configure_webhooks(receiver.url, WEBHOOK_SECRET)
+    user_id = sandbox.create_user()["id"]
+    token = sandbox.issue_token(user_id)["accessToken"]
+
+    open_widget(page, host, token, providers="sss_ph")
+    log_in(page, "george", "123456")
+    enter_code(page, "0000")
+    expect(page.get_by_role("alert")).to_have_text("The verification code is incorrect.")
+    expect(page.get_by_role("heading", name="Enter the verification code")).to_be_visible()
+
+    [created] = events(page, "onAccountCreated")
+    assert events(page, "onAccountError") == [{**created, "errorCode": "INVALID_MFA"}]
+    assert events(page, "onAccountConnected") == []
+    # USER_CREATED, ACCOUNT_CREATED, ACCOUNT_FAILED: signed, like every webhook.
+    bodies = signed_bodies(receiver.wait_for(3))
+    [failed] = [body for body in bodies if body["type"] == "ACCOUNT_FAILED"]
+    assert failed["data"] == {
+        "userId": user_id,
+        "accountId": created["accountId"],
+        "providers": ["sss_ph"],
+        "loginName": "george",
+        "errorCode": "INVALID_MFA",
+        "errorMessage": "The verification code is incorrect.",
+    }
+
+    # The code can be entered again on the same page; the right one connects.
+    enter_code(page, "1234")
+    expect(page.get_by_role("heading", name="Account connected")).to_be_visible()
+    assert events(page, "onAccountConnected") == [created]
+
+
+def test_a_token_opens_one_widget_only(page, sandbox, host):
+    user_id = sandbox.create_user()["id"]
+    token = sandbox.issue_token(user_id)["accessToken"]
+
+    open_widget(page, host, token, providers="grab")
+    log_in(page, "george", "123456")
+    enter_code(page, "1234")
+    page.get_by_role("button", name="DONE").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert events(page, "onTokenExpired") == []
+
+    # The host page opens Wink again with the same token: refused as an expired one is.
+    # (The click opens the modal at once; it closes when the Link API refuses the token.)
+    page.get_by_role("button", name="Connect your accounts").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert events(page, "onTokenExpired") == [None]
+    assert events(page, "onClose") == [{"reason": "exit"}]
 
 
 def test_an_expired_token_fires_on_token_expired_and_closes(page, sandbox, host):
