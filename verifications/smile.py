@@ -2,8 +2,13 @@
 
 Every call goes through `SmileClient._request`: HTTP Basic auth, connect/read timeouts, the
 `{code, message, requestId, data}` envelope, bounded retries, and typed errors that say whether
-trying again later can help. Smile's `requestId` is in every error and log line; the API key,
-secret and user tokens are in none.
+trying again later can help (smile_errors.py); no exception of `requests` escapes. Smile's
+`requestId` is in every error and log line about an answer; the API key, secret and user tokens
+are in none. What the calls return, and how it is parsed, is in smile_objects.py.
+
+A GET is repeated after a connection failure, a timeout, an answer that broke off, a 429 or a
+5xx. A POST is repeated only when it never left (connection refused, connect timeout): once
+sent, Smile may have carried it out, so a missing answer is SmileOutcomeUnknown, not a retry.
 
 Retries are written here rather than with urllib3's `Retry` because we cap how long a
 `Retry-After` may hold a worker (a longer one fails fast as `SmileRateLimited`, and the task
@@ -12,13 +17,11 @@ queue retries later) and log each attempt with Smile's requestId.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import random
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -27,19 +30,23 @@ import urllib3
 from django.conf import settings
 
 from verification_portal import __version__
-from verifications import smile_records
+from verifications import smile_objects, smile_records, smile_values
 from verifications.smile_errors import (
     ERRORS_BY_CODE,
     ERRORS_BY_STATUS,
     SmileAuthError,
     SmileBadResponse,
     SmileError,
+    SmileInvalidId,
     SmileInvalidParameters,
     SmileNotFound,
+    SmileOutcomeUnknown,
     SmileRateLimited,
     SmileUnavailable,
 )
-from verifications.smile_records import Kind, MalformedRecord, Record
+from verifications.smile_objects import Account, Page, Provider, Token, User, parsing
+from verifications.smile_records import Kind, Record
+from verifications.smile_values import MalformedRecord
 
 logger = logging.getLogger(__name__)
 
@@ -47,65 +54,22 @@ USER_AGENT = f"VerificationPortal/{__version__} (+https://github.com/verificatio
 MAX_PAGE_SIZE = 150
 # The errors are part of this module's interface: callers catch them from here.
 __all__ = [
+    "Account",
+    "Page",
+    "Provider",
     "SmileAuthError",
     "SmileBadResponse",
     "SmileClient",
     "SmileError",
+    "SmileInvalidId",
     "SmileInvalidParameters",
     "SmileNotFound",
+    "SmileOutcomeUnknown",
     "SmileRateLimited",
     "SmileUnavailable",
+    "Token",
+    "User",
 ]
-
-
-# --- What calls return ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    external_metadata: dict
-    created_at: Any
-    raw: dict = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Token:
-    """A user token: it only starts the widget, and is single use."""
-
-    access_token: str = field(repr=False)
-    expires_at: Any
-    mode: str
-    id: str = ""
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    user_id: str
-    provider_id: str
-    connection_status: str
-    error_code: str
-    error_message: str
-    monitor_status: str
-    created_at: Any
-    raw: dict = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Provider:
-    id: str
-    name: str
-    type: str
-    supported: tuple[str, ...]
-    raw: dict = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    next_cursor: str | None
-    request_id: str
 
 
 # --- The client -----------------------------------------------------------------------------
@@ -172,50 +136,50 @@ class SmileClient:
         """`POST /users` with our applicant reference in `externalMetadata`."""
         body = {"externalMetadata": {"reference": reference, **metadata}}
         data, request_id = self._request("POST", "/users", json=body)
-        with _parsing("create user", request_id):
-            return _user(data["user"]), _token(data["token"])
+        with parsing("create user", request_id):
+            return smile_objects.user(data["user"]), smile_objects.token(data["token"])
 
     def get_user(self, user_id: str) -> User:
+        user_id = _argument(smile_values.user_id, user_id, "user id")
         data, request_id = self._request("GET", f"/users/{_path(user_id)}")
-        with _parsing("user", request_id):
-            return _user(data)
+        with parsing("user", request_id):
+            return smile_objects.user(data)
 
     def create_token(self, user_id: str) -> Token:
         """`POST /tokens?userId=`: a fresh single-use token to open the widget."""
+        user_id = _argument(smile_values.user_id, user_id, "user id")
         data, request_id = self._request("POST", "/tokens", params={"userId": user_id})
-        with _parsing("token", request_id):
-            return _token(data)
+        with parsing("token", request_id):
+            return smile_objects.token(data)
 
     # Accounts and providers
 
     def get_account(self, account_id: str) -> Account:
+        account_id = _argument(smile_values.account_id, account_id, "account id")
         data, request_id = self._request("GET", f"/accounts/{_path(account_id)}")
-        with _parsing("account", request_id):
-            return _account(data)
+        with parsing("account", request_id):
+            return smile_objects.account(data)
 
     def list_accounts(self, user_id: str) -> Iterator[Account]:
+        user_id = _argument(smile_values.user_id, user_id, "user id")
         for page in self._pages("/accounts", {"userId": user_id}):
-            with _parsing("account list", page.request_id):
-                yield from (_account(item) for item in page.items)
+            with parsing("account list", page.request_id):
+                yield from (smile_objects.account(item) for item in page.items)
 
     def get_provider(self, provider_id: str) -> Provider:
+        provider_id = _argument(smile_values.smile_id, provider_id, "provider id")
         data, request_id = self._request("GET", f"/providers/{_path(provider_id)}")
-        with _parsing("provider", request_id):
-            return Provider(
-                id=smile_records.smile_id(data["id"]),
-                name=smile_records.text(data.get("name")),
-                type=smile_records.text(data.get("type")),
-                supported=tuple(data.get("supported") or ()),
-                raw=data,
-            )
+        with parsing("provider", request_id):
+            return smile_objects.provider(data)
 
     # Data records
 
     def iter_records(self, kind: Kind, *, source_id: str) -> Iterator[Record]:
         """Every record of one kind for an account, across all pages, parsed strictly."""
+        source_id = _argument(smile_values.account_id, source_id, "account id")
         for page in self._pages(kind.path, {"sourceId": source_id}):
             for item in page.items:
-                with _parsing(kind.value.lower(), page.request_id):
+                with parsing(kind.value.lower(), page.request_id):
                     record = smile_records.parse_record(kind, item)
                 if record.source_id != source_id:
                     raise SmileBadResponse(
@@ -272,12 +236,8 @@ class SmileClient:
             started = time.monotonic()
             try:
                 response = self._session.request(method, url, timeout=self.timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as error:
-                failure: SmileError = SmileUnavailable(
-                    f"Smile did not answer {method} {path}: {_describe(error)}"
-                )
-                # A POST that may have reached Smile is never repeated: it could create twice.
-                repeatable = method != "POST" or _before_sending(error)
+            except requests.RequestException as error:
+                failure, repeatable = _without_answer(method, path, error)
                 wait = self._backoff(attempt) if repeatable else None
             else:
                 elapsed_ms = (time.monotonic() - started) * 1000
@@ -346,18 +306,34 @@ class SmileClient:
         return body["data"], request_id
 
 
-@contextlib.contextmanager
-def _parsing(what: str, request_id: str) -> Iterator[None]:
-    """Turn a missing key or a bad value in a response into SmileBadResponse."""
-    try:
-        yield
-    except (KeyError, TypeError, AttributeError) as error:
-        raise SmileBadResponse(
-            f"Smile's {what} response lacks a required field or has the wrong type: {error}",
-            request_id=request_id,
-        ) from error
-    except MalformedRecord as error:
-        raise SmileBadResponse(f"Smile sent a malformed {error}", request_id=request_id) from error
+# No answer now, but maybe on another try: no connection, a timeout, or an answer that broke
+# off (fewer bytes than its Content-Length, a connection dropped mid-body) or cannot be decoded.
+_TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def _without_answer(
+    method: str, path: str, error: requests.RequestException
+) -> tuple[SmileError, bool]:
+    """The error for a call that got no complete answer, and whether repeating it is safe."""
+    call = f"{method} {path}"
+    if isinstance(error, requests.TooManyRedirects):
+        return SmileBadResponse(f"Smile answered {call} with endless redirects"), False
+    if not isinstance(error, _TRANSIENT):
+        # A malformed SMILE_API_URL or a body that cannot be sent: asking again cannot help.
+        return SmileError(f"Could not send {call} to Smile: {_describe(error)}"), False
+    message = f"No complete answer from Smile to {call}: {_describe(error)}"
+    if method != "POST" or _before_sending(error):
+        return SmileUnavailable(message), True
+    # The POST may have reached Smile and been carried out: repeating it could create twice.
+    unknown = SmileOutcomeUnknown(
+        f"{message}; Smile may have carried it out, so it is not repeated"
+    )
+    return unknown, False
 
 
 def _before_sending(error: Exception) -> bool:
@@ -372,6 +348,10 @@ def _before_sending(error: Exception) -> bool:
 def _describe(error: Exception) -> str:
     if isinstance(error, requests.Timeout):
         return "timed out"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return "the answer broke off before its end"
+    if isinstance(error, requests.exceptions.ContentDecodingError):
+        return "the answer could not be decoded"
     cause = error.args[0] if error.args else None
     reason = getattr(cause, "reason", None)
     # urllib3's messages repeat the URL (never credentials: auth travels in a header).
@@ -382,7 +362,8 @@ def _decode(response: requests.Response) -> Any:
     try:
         # Decimal, not float: amounts must arrive exactly as Smile wrote them.
         return json.loads(response.content, parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than Python's stack, which no Smile answer is.
         return None
 
 
@@ -419,43 +400,13 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
+def _argument(check: Callable[[Any, str], str], value: Any, what: str) -> str:
+    """A caller's id, checked before anything is sent (a path must not be "/users/")."""
+    try:
+        return check(value, what)
+    except MalformedRecord as error:
+        raise SmileInvalidId(f"{error}; nothing was sent to Smile") from None
+
+
 def _path(identifier: str) -> str:
-    return requests.utils.quote(smile_records.smile_id(identifier), safe="")
-
-
-def _user(data: dict) -> User:
-    return User(
-        id=smile_records.smile_id(data["id"], "user id"),
-        external_metadata=dict(data.get("externalMetadata") or {}),
-        created_at=smile_records.instant(data.get("createdAt"), "createdAt"),
-        raw=data,
-    )
-
-
-def _token(data: dict) -> Token:
-    access_token = data["accessToken"]
-    if not isinstance(access_token, str) or not access_token:
-        raise MalformedRecord("token accessToken is empty")
-    return Token(
-        access_token=access_token,
-        expires_at=smile_records.instant(data["expiresAt"], "expiresAt", required=True),
-        mode=smile_records.text(data.get("mode")),
-        id=smile_records.text(data.get("id")),
-    )
-
-
-def _account(data: dict) -> Account:
-    connection = data.get("connection") or {}
-    return Account(
-        id=smile_records.smile_id(data["id"], "account id"),
-        user_id=smile_records.smile_id(data["userId"], "userId"),
-        provider_id=smile_records.text(data["providerId"]),
-        connection_status=smile_records.text(
-            data.get("connectionStatus") or connection.get("status")
-        ),
-        error_code=smile_records.text(connection.get("errorCode")),
-        error_message=smile_records.text(connection.get("errorMessage")),
-        monitor_status=smile_records.text(data.get("monitorStatus")),
-        created_at=smile_records.instant(data.get("createdAt"), "createdAt"),
-        raw=data,
-    )
+    return requests.utils.quote(identifier, safe="")

@@ -50,6 +50,14 @@ class SmileInvalidParameters(SmileError):
     """Smile refused what we sent (a bug on our side, or data it does not accept)."""
 
 
+class SmileInvalidId(SmileInvalidParameters, ValueError):
+    """We were asked to call Smile with something that cannot be an id of that kind.
+
+    Refused before anything is sent: it is the caller's mistake (an empty or foreign id), not
+    Smile's answer, so it has no status or requestId. It is a ValueError too, as a bad argument.
+    """
+
+
 class SmileRateLimited(SmileError):
     """Too many requests; `retry_after` says when Smile wants to hear from us again."""
 
@@ -64,6 +72,17 @@ class SmileUnavailable(SmileError):
     """Smile could not be reached, timed out, or answered with a server error."""
 
     permanent = False
+
+
+class SmileOutcomeUnknown(SmileUnavailable):
+    """A POST was sent but no complete answer came back: Smile may have carried it out.
+
+    The client never repeats such a call itself. It stays `permanent = False` on purpose: our
+    POSTs are create user and create token. A second token is harmless (each is single use).
+    A second user leaves the first one orphaned at Smile, holding nothing (no accounts, no
+    data; Smile has no DELETE /users), which is better than an applicant who can never get a
+    Smile user. A caller for whom a repeat would do harm must check this class first.
+    """
 
 
 class SmileBadResponse(SmileError):

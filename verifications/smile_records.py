@@ -4,20 +4,38 @@ A wrong id, date, amount or currency would mislead a reviewer, so those are chec
 one raises `MalformedRecord` naming the record and the field. Everything else is taken as it
 comes: Smile adds fields, and sends null where its spec promises a value (smile-api.md), so
 optional text becomes "" and unknown keys are kept only in `raw`.
+
+Every value must also fit the column it is stored in (`fit`): a number or an id too large for
+its column is refused here, with the record named, rather than failing (or, on SQLite, being
+stored and breaking every later read) inside the sync's transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.db import models
 
-class MalformedRecord(ValueError):
-    """A value Smile sent does not mean what its field says."""
+from verifications.models import Contribution, Employment, EstimatedIncome, Identity, Income
+from verifications.smile_values import (
+    MalformedRecord,
+    amount,
+    currency,
+    date,
+    fit,
+    instant,
+    items,
+    month,
+    plain_json,
+    smile_id,
+    text,
+)
 
 
 class Kind(StrEnum):
@@ -34,89 +52,33 @@ class Kind(StrEnum):
         return "/" + self.value.lower()
 
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.~:-]{0,199}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+MODELS: dict[Kind, type[models.Model]] = {
+    Kind.IDENTITIES: Identity,
+    Kind.EMPLOYMENTS: Employment,
+    Kind.CONTRIBUTIONS: Contribution,
+    Kind.INCOMES: Income,
+    Kind.EINCOMES: EstimatedIncome,
+}
+
+_BARE_ID = re.compile(r"[0-9a-f]{32}", re.ASCII)
+
+# Smile's id prefixes (smile-api.md). Its spec's own examples also show bare 32-hex ids for
+# contributions and employments (the seed's placeholders); those are accepted, while an id with
+# another kind's prefix, or any other shape, is refused.
+RECORD_PREFIXES = {
+    Kind.IDENTITIES: "i-",
+    Kind.EMPLOYMENTS: "e-",
+    Kind.CONTRIBUTIONS: "con-",
+    Kind.INCOMES: "inc-",
+    Kind.EINCOMES: "einc-",
+}
 
 
-def smile_id(value: Any, what: str = "id") -> str:
-    if not isinstance(value, str) or not _ID.match(value):
-        raise MalformedRecord(f"{what} {value!r} is not a Smile id")
-    return value
-
-
-def text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    # A number where text was expected (an employee number, say) still reads the same.
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return str(value)
-    raise MalformedRecord(f"{value!r} is not text")
-
-
-def date(value: Any, what: str, *, required: bool = True) -> datetime.date | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise MalformedRecord(f"{what} {value!r} is not a date (YYYY-MM-DD)")
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise MalformedRecord(f"{what} {value!r} is not a real date") from None
-
-
-def month(value: Any, what: str = "month") -> datetime.date:
-    match = _MONTH.match(value) if isinstance(value, str) else None
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise MalformedRecord(f"{what} {value!r} is not a month (YYYY-MM)")
-    return datetime.date(int(match[1]), int(match[2]), 1)
-
-
-def instant(value: Any, what: str, *, required: bool = False) -> datetime.datetime | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise MalformedRecord(f"{what} {value!r} is not a date and time")
-    try:
-        parsed = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        raise MalformedRecord(f"{what} {value!r} is not a date and time") from None
-    if parsed.tzinfo is None:
-        # Smile documents every instant as UTC; a bare one is read as such.
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    return parsed.astimezone(datetime.UTC)
-
-
-def amount(value: Any, what: str, *, required: bool = True) -> Decimal | None:
-    if value is None and not required:
-        return None
-    # Bodies are parsed with Decimal for floats, so 7820.25 arrives exact.
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-        raise MalformedRecord(f"{what} {value!r} is not an amount")
-    try:
-        parsed = Decimal(value)
-    except InvalidOperation:
-        raise MalformedRecord(f"{what} {value!r} is not an amount") from None
-    if not parsed.is_finite() or parsed != parsed.quantize(Decimal("0.01")):
-        raise MalformedRecord(f"{what} {value!r} is not an amount in cents")
-    return parsed
-
-
-def currency(value: Any, what: str = "currency") -> str:
-    if not isinstance(value, str) or not _CURRENCY.match(value):
-        raise MalformedRecord(f"{what} {value!r} is not an ISO 4217 currency code")
-    return value
-
-
-def items(value: Any, what: str) -> list[dict]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise MalformedRecord(f"{what} is not a list of objects")
-    return value
+def record_id(kind: Kind, value: Any) -> str:
+    prefix = RECORD_PREFIXES[kind]
+    if smile_id(value).startswith(prefix) or _BARE_ID.fullmatch(value):
+        return value
+    raise MalformedRecord(f"id {value!r:.80} is not a {kind.value.lower()} id ({prefix}…)")
 
 
 @dataclass(frozen=True)
@@ -199,21 +161,6 @@ class EstimatedIncomeRecord(Record):
     amount: Decimal | None = None
 
 
-def plain_json(value: Any) -> Any:
-    """The same JSON value with Decimals as floats, as JSONField stores and returns it.
-
-    Bodies are parsed with Decimal so amounts are exact in the typed columns; `raw` keeps the
-    JSON value itself (a number stays a number), which floats represent for storage.
-    """
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {key: plain_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain_json(item) for item in value]
-    return value
-
-
 def _metadata(raw: dict) -> dict[str, Any]:
     meta = raw.get("metadata")
     if not isinstance(meta, dict):
@@ -222,6 +169,8 @@ def _metadata(raw: dict) -> dict[str, Any]:
     source = meta.get("sourceId") or meta.get("accountId")
     return {
         "smile_id": smile_id(raw.get("id")),
+        # Not account_id(): a source may be an upload or archive too; the client compares it
+        # with the account it asked for.
         "source_id": smile_id(source, "metadata.sourceId"),
         "user_id": text(meta.get("userId")),
         "provider_id": text(meta.get("providerId")),
@@ -325,7 +274,10 @@ def parse_record(kind: Kind, raw: Any) -> Record:
     if not isinstance(raw, dict):
         raise MalformedRecord(f"a {kind.value.lower()} item is not an object: {raw!r:.80}")
     try:
-        return PARSERS[kind](raw)
+        record_id(kind, raw.get("id"))
+        record = PARSERS[kind](raw)
+        fitted = fit(MODELS[kind], record.model_fields())
+        return dataclasses.replace(record, **fitted)
     except MalformedRecord as error:
         label = raw.get("id") if isinstance(raw.get("id"), str) else "without an id"
-        raise MalformedRecord(f"{kind.value.lower()} record {label}: {error}") from None
+        raise MalformedRecord(f"{kind.value.lower()} record {label:.80}: {error}") from None

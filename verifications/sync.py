@@ -11,32 +11,16 @@ import logging
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from verifications import review
-from verifications.models import (
-    Contribution,
-    Employment,
-    EstimatedIncome,
-    Identity,
-    Income,
-    LinkedAccount,
-    SyncRun,
-    WebhookEvent,
-)
+from verifications.models import LinkedAccount, SyncRun, WebhookEvent
 from verifications.smile import SmileBadResponse, SmileClient, SmileError
-from verifications.smile_records import Kind, Record
+from verifications.smile_records import MODELS, Kind, Record
 
 logger = logging.getLogger(__name__)
 
-MODELS: dict[Kind, type[models.Model]] = {
-    Kind.IDENTITIES: Identity,
-    Kind.EMPLOYMENTS: Employment,
-    Kind.CONTRIBUTIONS: Contribution,
-    Kind.INCOMES: Income,
-    Kind.EINCOMES: EstimatedIncome,
-}
 ALL_KINDS: tuple[Kind, ...] = tuple(MODELS)
 
 
@@ -90,13 +74,14 @@ def sync_account(
                 status=SyncRun.Status.SUCCEEDED, counts=counts, finished_at=finished
             )
     except (SmileError, SyncConflict) as error:
-        run.status = SyncRun.Status.FAILED
-        run.error = str(error)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        logger.warning("sync of account %s failed: %s", account.smile_id, error)
-        review.refresh_review_state(account.applicant)
+        _record_failure(run, account, str(error))
         raise SyncFailed(run, error) from error
+    except Exception as error:
+        # Anything else (the database refusing a write, a bug) fails the run here too, with
+        # what happened, rather than leaving it "running" for the sweeper to mislabel as a
+        # dead worker. The transaction has rolled back; the error goes on with its traceback.
+        _record_failure(run, account, f"{type(error).__name__}: {error}")
+        raise
     finally:
         if own_client:
             client.close()
@@ -105,6 +90,15 @@ def sync_account(
     logger.info("synced account %s: %s", account.smile_id, run.counts)
     review.refresh_review_state(account.applicant)
     return run
+
+
+def _record_failure(run: SyncRun, account: LinkedAccount, message: str) -> None:
+    run.status = SyncRun.Status.FAILED
+    run.error = message
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+    logger.warning("sync of account %s failed: %s", account.smile_id, message)
+    review.refresh_review_state(account.applicant)
 
 
 class SyncConflict(Exception):
