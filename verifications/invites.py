@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +28,6 @@ from verifications.models import Applicant, Invite
 logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
-# After DONE the link keeps working a little while, so an applicant who remembers a second
-# account can add it from the thank-you page; then it is used up.
-DONE_GRACE = datetime.timedelta(minutes=30)
 
 
 def hash_token(token: str) -> str:
@@ -47,8 +45,12 @@ def create_invite(
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
     with transaction.atomic():
+        # Every earlier link that still works stops (one used up by DONE may be in its grace).
         Invite.objects.filter(
-            applicant=applicant, revoked_at__isnull=True, completed_at__isnull=True
+            Q(completed_at__isnull=True) | Q(completed_at__gt=now - Invite.DONE_GRACE),
+            applicant=applicant,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
         ).update(revoked_at=now)
         invite = Invite.objects.create(
             applicant=applicant,
@@ -88,11 +90,7 @@ def find_invite(token: str) -> Invite | None:
 
 
 def is_usable(invite: Invite) -> bool:
-    if invite.state in (Invite.State.CREATED, Invite.State.SENT, Invite.State.OPENED):
-        return True
-    return invite.state == Invite.State.CONNECTED and (
-        invite.completed_at is None or timezone.now() - invite.completed_at < DONE_GRACE
-    )
+    return not invite.unusable_reason()
 
 
 def mark_opened(invite: Invite) -> None:
