@@ -7,9 +7,11 @@ listening, so every connection is refused, as with a mail server that is down.
 import datetime
 import re
 import socket
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -145,3 +147,34 @@ def test_a_refused_reminder_keeps_the_link_and_is_sent_on_the_next_run(
     assert first.state == "revoked" and first.reminded_at == later
     [url] = re.findall(r"http://127\.0\.0\.1:8000/connect/[^/\s]+/", reminder.body)
     assert Client().get(path_of(url)).status_code == 200
+
+
+def test_import_with_the_mail_server_down_keeps_going_and_a_rerun_sends(
+    tmp_path, smile_sandbox, mail_server
+):
+    path = tmp_path / "applicants.csv"
+    path.write_text(
+        "first_name,last_name,email,phone,reference\n"
+        "George,Palomero,george@example.com,,LOAN-1\n"
+        "Christina,Tan,christina@example.com,,LOAN-3\n"
+    )
+    out, err = StringIO(), StringIO()
+    call_command("import_applicants", str(path), "--send", stdout=out, stderr=err)
+    assert err.getvalue().count("could not be sent") == 2
+    assert "line 2: created George Palomero (LOAN-1); no invite was made" in err.getvalue()
+    assert "2 created, 0 already imported, 0 rejected" in out.getvalue()
+    assert "2 invite(s) not emailed: import again to send them" in out.getvalue()
+    assert Applicant.objects.count() == 2 and not Invite.objects.exists()
+
+    mail_server.up()  # the re-run sends what the first run could not
+    out, err = StringIO(), StringIO()
+    call_command("import_applicants", str(path), "--send", stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    assert sorted(m.to[0] for m in mail.outbox) == ["christina@example.com", "george@example.com"]
+    assert out.getvalue().count("http://127.0.0.1:8000/connect/") == 2
+    assert "0 created, 2 already imported" in out.getvalue()
+
+    out = StringIO()
+    call_command("import_applicants", str(path), "--send", stdout=out, stderr=StringIO())
+    assert "connect/" not in out.getvalue() and len(mail.outbox) == 2
+    assert Invite.objects.count() == 2
