@@ -1,5 +1,6 @@
 """The applicant's connect page and the widget's callbacks: safe, scoped, rate-limited."""
 
+import datetime
 import json
 
 import pytest
@@ -9,7 +10,8 @@ from django.utils import timezone
 from tests import factories
 from tests.queue import queued_task_names
 from verifications import invites
-from verifications.models import ConnectEvent, LinkedAccount
+from verifications.linked_accounts import mark_connected
+from verifications.models import ConnectEvent, Invite, LinkedAccount, SyncRun
 from verifications.smile_users import ensure_smile_user
 
 pytestmark = pytest.mark.django_db
@@ -92,13 +94,17 @@ def test_the_page_explains_what_is_shared_and_works_on_a_phone(browser_client, l
     assert "never sees your password" in html
 
 
-def test_every_widget_callback_is_wired(client):
-    from django.contrib.staticfiles import finders
-
-    with open(finders.find("verifications/connect.js")) as file:
-        script = file.read()
-    for callback in CALLBACKS:
-        assert f"{callback}: function" in script, callback
+@pytest.mark.parametrize("name", CALLBACKS)
+def test_each_widget_callback_is_recorded(browser_client, link, name):
+    # The browser test drives the ones the sandbox widget fires; the upload callbacks it
+    # never fires are posted here as the page would.
+    invite, _, path = link
+    csrf = csrf_token_of(browser_client.get(path))
+    data = {"reason": "close"} if name == "onClose" else {"accountId": "unknown-account"}
+    assert post_event(browser_client, path, csrf, name, data).status_code == 200
+    assert list(ConnectEvent.objects.values_list("invite", "name", "data")) == [
+        (invite.pk, name, data)
+    ]
 
 
 def test_each_page_load_mints_its_own_token(browser_client, link, smile_sandbox):
@@ -113,18 +119,34 @@ def test_each_page_load_mints_its_own_token(browser_client, link, smile_sandbox)
     assert token(first) != token(second)
 
 
-def test_no_secret_reaches_the_page(browser_client, link, settings):
+def test_no_secret_reaches_any_connect_response(browser_client, link, settings):
     settings.SMILE_WEBHOOK_SECRET_PREVIOUS = "previous-webhook-secret"
-    response = browser_client.get(link[2])
-    text = response.content.decode() + json.dumps(dict(response.headers))
-    for secret in (
-        settings.SMILE_CLIENT_ID,
-        settings.SMILE_CLIENT_SECRET,
-        settings.SMILE_WEBHOOK_SECRET,
-        settings.SMILE_WEBHOOK_SECRET_PREVIOUS,
-        settings.SECRET_KEY,
-    ):
-        assert secret not in text
+    invite, _, path = link
+    page = browser_client.get(path)
+    csrf = csrf_token_of(page)
+    responses = [
+        page,
+        browser_client.post(path + "token", HTTP_X_CSRFTOKEN=csrf),
+        post_event(browser_client, path, csrf, "onUIEvent"),
+        post_event(browser_client, path, csrf, "onHack"),
+    ]
+    invites.revoke_invite(invite)
+    responses += [
+        browser_client.get(path),
+        browser_client.post(path + "token", HTTP_X_CSRFTOKEN=csrf),
+        browser_client.get("/connect/unknown-link/"),
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 400, 410, 410, 404]
+    for response in responses:
+        text = response.content.decode() + json.dumps(dict(response.headers))
+        for secret in (
+            settings.SMILE_CLIENT_ID,
+            settings.SMILE_CLIENT_SECRET,
+            settings.SMILE_WEBHOOK_SECRET,
+            settings.SMILE_WEBHOOK_SECRET_PREVIOUS,
+            settings.SECRET_KEY,
+        ):
+            assert secret not in text
 
 
 def test_scripts_are_allowed_only_from_us_and_the_widget(browser_client, link, smile_sandbox):
@@ -152,7 +174,7 @@ def test_scripts_are_allowed_only_from_us_and_the_widget(browser_client, link, s
                 type(invite)
                 .objects.filter(pk=invite.pk)
                 .update(
-                    connected_at=timezone.now(), completed_at=timezone.now() - invites.DONE_GRACE
+                    connected_at=timezone.now(), completed_at=timezone.now() - Invite.DONE_GRACE
                 )
             ),
             410,
@@ -285,9 +307,109 @@ def test_done_after_connecting_uses_the_link_up(browser_client, link, smile_sand
     # A second account can still be added from the thank-you page for a while, then not.
     assert browser_client.get(path).status_code == 200
     type(invite).objects.filter(pk=invite.pk).update(
-        completed_at=timezone.now() - invites.DONE_GRACE
+        completed_at=timezone.now() - Invite.DONE_GRACE
     )
     assert browser_client.get(path).status_code == 410
+
+
+def test_a_link_used_to_connect_stops_working_when_it_expires(browser_client, link, george):
+    # The applicant connected and closed the tab without pressing DONE; weeks later
+    # someone holding the email opens the link.
+    invite, _, path = link
+    csrf = csrf_token_of(browser_client.get(path))
+    Invite.objects.filter(pk=invite.pk).update(
+        connected_at=timezone.now() - datetime.timedelta(days=8),
+        expires_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    page = browser_client.get(path)
+    assert page.status_code == 410
+    assert "already connected" in page.content.decode()
+    assert browser_client.post(path + "token", HTTP_X_CSRFTOKEN=csrf).status_code == 410
+    assert post_event(browser_client, path, csrf, "onUIEvent").status_code == 410
+    invite.refresh_from_db()
+    assert invite.state == "connected"  # its story for staff stays "connected"
+
+
+def test_done_gives_no_time_past_the_expiry(browser_client, link):
+    invite, _, path = link
+    Invite.objects.filter(pk=invite.pk).update(
+        connected_at=timezone.now(),
+        completed_at=timezone.now(),
+        expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    assert browser_client.get(path).status_code == 410
+
+
+def test_a_connection_after_expiry_does_not_bring_the_link_back(browser_client, link, george):
+    invite, _, path = link
+    browser_client.get(path)  # opened
+    Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now())
+    assert browser_client.get(path).status_code == 410
+    mark_connected(george)  # e.g. Smile's ACCOUNT_CONNECTED webhook arriving late
+    page = browser_client.get(path)
+    assert page.status_code == 410 and "has expired" in page.content.decode()
+    invite.refresh_from_db()
+    assert invite.connected_at is None and invite.state == "expired"
+
+
+def test_resending_stops_a_link_used_up_moments_ago(browser_client, link, george):
+    invite, _, path = link
+    Invite.objects.filter(pk=invite.pk).update(
+        connected_at=timezone.now(), completed_at=timezone.now()
+    )
+    assert browser_client.get(path).status_code == 200  # within DONE's grace
+    invites.send_invite(applicant=george, sent_by=None)
+    assert browser_client.get(path).status_code == 410
+
+
+def test_a_repeated_connection_callback_syncs_once_a_minute(
+    browser_client,
+    link,
+    smile_sandbox,
+    george,
+    caplog,
+    time_machine,
+    django_capture_on_commit_callbacks,
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    path = link[2]
+    csrf = csrf_token_of(browser_client.get(path))
+    account = smile_sandbox.connect(george.smile_user.smile_id, "sss_ph", "george", "123456")
+    data = {"accountId": account["id"]}
+
+    def smile_gets() -> int:
+        return sum(f"GET /accounts/{account['id']}" in r.getMessage() for r in caplog.records)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            assert (
+                post_event(browser_client, path, csrf, "onAccountConnected", data).status_code
+                == 200
+            )
+    assert queued_task_names() == ["verifications.tasks.sync_after_connect"]
+    assert smile_gets() == 1
+    assert ConnectEvent.objects.filter(name="onAccountConnected").count() == 5
+
+    # A minute on, a sync that started meanwhile (from a webhook, say) is enough too.
+    time_machine.shift(datetime.timedelta(seconds=61))
+    SyncRun.objects.create(account=LinkedAccount.objects.get(), trigger=SyncRun.Trigger.WEBHOOK)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(browser_client, path, csrf, "onAccountConnected", data)
+    assert len(queued_task_names()) == 1 and smile_gets() == 1
+
+    time_machine.shift(datetime.timedelta(seconds=61))
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(browser_client, path, csrf, "onAccountConnected", data)
+    assert len(queued_task_names()) == 2 and smile_gets() == 2
+
+
+def test_a_content_length_that_is_not_a_number_is_refused(browser_client, link):
+    path = link[2]
+    csrf = csrf_token_of(browser_client.get(path))
+    response = post_event(browser_client, path, csrf, "onUIEvent", CONTENT_LENGTH="abc")
+    assert response.status_code == 400
+    assert "Content-Length" in response.json()["error"]
+    assert ConnectEvent.objects.count() == 0
 
 
 def test_closing_without_connecting_keeps_the_link_working(browser_client, link):
@@ -319,6 +441,34 @@ def test_the_page_is_rate_limited_per_ip(client, db, one_rate_limit_window):
     statuses = [client.get(f"/connect/unknown-token-{n}/").status_code for n in range(121)]
     assert statuses[:120] == [404] * 120
     assert statuses[120] == 429
+
+
+def test_a_rate_limited_applicant_gets_a_page_and_the_widget_json(
+    browser_client, link, one_rate_limit_window
+):
+    path = link[2]
+    csrf = csrf_token_of(browser_client.get(path))
+    for _ in range(119):
+        post_event(browser_client, path, csrf, "onUIEvent")
+    page = browser_client.get(path)
+    assert page.status_code == 429 and page["Retry-After"] == "60"
+    assert page["Content-Type"].startswith("text/html")
+    assert "Please wait a minute" in page.content.decode()
+    callback = post_event(browser_client, path, csrf, "onUIEvent")
+    assert callback.status_code == 429
+    assert callback.json() == {"error": "Too many requests; try again in a minute."}
+
+
+def test_fresh_tokens_are_rate_limited_per_invite(link, smile_sandbox, one_rate_limit_window):
+    _, _, path = link
+    clients = [Client(REMOTE_ADDR=f"10.0.1.{n}") for n in range(1, 5)]
+    csrf = {browser: csrf_token_of(browser.get(path)) for browser in clients}
+    statuses = [
+        clients[n % 4].post(path + "token", HTTP_X_CSRFTOKEN=csrf[clients[n % 4]]).status_code
+        for n in range(117)
+    ]
+    assert statuses[:116] == [200] * 116  # the four page loads counted too
+    assert statuses[116] == 429
 
 
 def test_callbacks_are_rate_limited_per_invite(link, one_rate_limit_window):

@@ -62,6 +62,7 @@ def test_staff_invite_and_the_applicant_connects_george(
     phone = applicant.new_page()
     phone.goto(link)
     expect(phone.get_by_role("heading", name="Hi George, verify your employment")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "connect-phone.png"), full_page=True)
     phone.get_by_role("button", name="Connect my accounts").click()
@@ -102,3 +103,113 @@ def test_an_expired_token_is_replaced_and_the_widget_reopens(page, portal_url, s
     # The page reports the connection in the background; Smile confirms it to us.
     account = wait_until(lambda: LinkedAccount.objects.first(), timeout=10)
     assert account.connection_status == "CONNECTED"
+
+
+# Installed after the sandbox's script loaded: each widget the page opens notes the options
+# it was given (the sandbox widget keeps them as `this.options`).
+RECORD_WIDGET_OPTIONS = """() => {
+  const Widget = window.SmileLinkModal;
+  window.widgetOptions = [];
+  window.SmileLinkModal = class extends Widget {
+    constructor(options) {
+      super(options);
+      window.widgetOptions.push({userToken: this.options.userToken,
+                                 templateId: this.options.templateId,
+                                 apiHost: this.options.apiHost});
+    }
+  };
+}"""
+
+
+def test_every_callback_the_widget_fires_reaches_the_backend(
+    page, portal_url, smile_sandbox, settings
+):
+    from tests import factories
+    from verifications import invites
+    from verifications.smile_users import ensure_smile_user
+
+    settings.SMILE_TEMPLATE_ID = "tpl-portal-test"
+    george = factories.applicant(first_name="George")
+    smile_id = ensure_smile_user(george).smile_id
+    invite, link = invites.send_invite(applicant=george, sent_by=None, email=False)
+    page.goto(link)
+    page.evaluate(RECORD_WIDGET_OPTIONS)
+
+    def fired(name: str, count: int = 1) -> list[dict]:
+        events = wait_until(
+            lambda: (
+                found
+                if len(found := list(ConnectEvent.objects.filter(name=name))) >= count
+                else None
+            ),
+            timeout=10,
+        )
+        return [event.data for event in events]
+
+    page.get_by_role("button", name="Connect my accounts").click()
+    modal = page.get_by_role("dialog")
+    modal.get_by_role("button", name="Social Security System (SSS)").click()
+    modal.get_by_label("Username, email or phone").fill("george")
+    modal.get_by_label("Password").fill("not-his-password")
+    modal.get_by_role("button", name="Continue").click()
+    expect(modal.get_by_text("The login or password is incorrect.")).to_be_visible()
+    [error] = fired("onAccountError")
+    assert error["errorCode"] == "INVALID_CREDENTIALS" and error["providerId"] == "sss_ph"
+
+    modal.get_by_label("Password").fill("123456")
+    modal.get_by_role("button", name="Continue").click()
+    modal.get_by_label("Verification code").fill("1234")
+    modal.get_by_role("button", name="Verify").click()
+    modal.get_by_role("button", name="DONE").click()
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    [connected] = fired("onAccountConnected")
+    assert connected["userId"] == smile_id
+    # Reported in the order fired, so every onAccountCreated is in by now.
+    created = {data["accountId"] for data in fired("onAccountCreated")}
+    assert {error["accountId"], connected["accountId"]} <= created
+    account = wait_until(lambda: LinkedAccount.objects.first(), timeout=10)
+    assert account.smile_id == connected["accountId"]
+
+    # "Connect another account": a new widget with a new token, where George disconnects.
+    page.get_by_role("button", name="Connect another account").click()
+    modal.get_by_role("button", name="Disconnect Social Security System (SSS)").click()
+    modal.get_by_role("button", name="Disconnect", exact=True).click()
+    expect(modal.get_by_role("heading", name="Select your provider")).to_be_visible()
+    [removed] = fired("onAccountRemoved")
+    assert removed["accountId"] == account.smile_id
+    modal.get_by_role("button", name="Close").click()
+
+    closes = [data["reason"] for data in fired("onClose", 2)]
+    assert closes == ["exit", "close"]
+    ui = [data["eventName"] for data in fired("onUIEvent")]
+    assert {"ProviderListPageOpened", "LoginPageOpened", "ConnectSuccessPageOpened"} <= set(ui)
+    assert set(ConnectEvent.objects.values_list("invite", flat=True)) == {invite.pk}
+
+    options = page.evaluate("window.widgetOptions")
+    assert [o["templateId"] for o in options] == ["tpl-portal-test"] * 2
+    assert {o["apiHost"] for o in options} == {smile_sandbox.link_api_url}
+    first, second = (o["userToken"] for o in options)
+    assert first != second
+    tokens = smile_sandbox.sandbox.store.tokens
+    assert tokens[first]["userId"] == tokens[second]["userId"] == smile_id
+
+
+def test_copy_link_puts_the_new_link_on_the_clipboard(browser, portal_url, smile_sandbox, sam):
+    from tests import factories
+
+    george = factories.applicant(first_name="George", last_name="Palomero")
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=portal_url)
+    page = context.new_page()
+    log_in(page, portal_url, sam)
+    page.goto(f"{portal_url}/admin/verifications/applicant/{george.pk}/send-invite/")
+    page.get_by_role("button", name="Only create a link to copy").click()
+    shown = page.get_by_label("Invite link for George Palomero").input_value()
+    assert shown.startswith(portal_url + "/connect/")
+
+    copy = page.locator("#invite-links button.copy-link")
+    expect(copy).to_have_text("Copy link")
+    copy.click()
+    expect(copy).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == shown
+    context.close()

@@ -72,3 +72,70 @@ def test_a_file_without_our_columns_is_refused(tmp_path, smile_sandbox):
 def test_a_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="Cannot import"):
         run(tmp_path / "nope.csv")
+
+
+def test_a_bad_byte_anywhere_is_reported_by_line_before_anything_is_created(
+    tmp_path, smile_sandbox
+):
+    path = tmp_path / "applicants.csv"
+    path.write_bytes(
+        b"first_name,last_name,email,phone,reference\n"
+        + b"".join(b"Person,Number%d,p%d@example.com,,LOAN-%d\n" % (n, n, n) for n in range(300))
+        + b"Bad,\xff\xfe,x@example.com,,LOAN-X\n"
+    )
+    out = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("import_applicants", str(path), stdout=out, stderr=StringIO())
+    assert str(refused.value).endswith("line 302 is not UTF-8 (byte 0xff); nothing was imported")
+    assert out.getvalue() == ""
+    assert not Applicant.objects.exists()
+    assert smile_sandbox.sandbox.store.users == {}
+
+
+def test_a_broken_csv_is_reported_by_line_before_anything_is_created(tmp_path, smile_sandbox):
+    path = tmp_path / "applicants.csv"
+    # A quote left open swallows the rest of the file into one field, past csv's limit.
+    path.write_text(CSV + 'Open,"Quote,q@example.com,,LOAN-6\n' + "x" * 200_000, encoding="utf-8")
+    with pytest.raises(
+        CommandError, match=r"line 6: field larger than field limit .*; nothing was imported"
+    ):
+        run(path)
+    assert not Applicant.objects.exists()
+
+
+class Recording(StringIO):
+    """Stdout that notes how many applicants existed when each line was written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.applicants_at_line: list[int] = []
+
+    def write(self, text: str) -> int:
+        if text.startswith("line "):
+            self.applicants_at_line.append(Applicant.objects.count())
+        return super().write(text)
+
+
+def test_each_row_is_printed_as_soon_as_it_is_imported(csv_file, smile_sandbox):
+    # Links are stored only as hashes: one printed only at the end would be lost to a
+    # failure further down the file.
+    out = Recording()
+    call_command("import_applicants", str(csv_file), stdout=out, stderr=StringIO())
+    assert out.applicants_at_line == [1, 2]  # George's link before Christina existed
+
+
+def test_a_smile_user_that_failed_is_retried_by_the_next_import(csv_file, smile_sandbox):
+    smile_sandbox.set_faults(errors={"count": 1000, "status": 503})
+    out, _ = run(csv_file)
+    assert out.count("Smile user not created yet") == 2
+    assert out.count("http://127.0.0.1:8000/connect/") == 2  # the link works all the same
+    assert not SmileUser.objects.exists()
+
+    smile_sandbox.clear_faults()
+    out, _ = run(csv_file)
+    assert "line 2: exists LOAN-1 was imported before; skipped; Smile user created now" in out
+    assert SmileUser.objects.count() == 2
+    assert "connect/" not in out and Invite.objects.count() == 2
+
+    out, _ = run(csv_file)
+    assert "Smile user" not in out and SmileUser.objects.count() == 2

@@ -7,10 +7,12 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from tests import factories
 from verifications import invites
 from verifications.models import Applicant, Invite, SmileUser
+from verifications.smile_users import ensure_smile_user
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +70,30 @@ def test_a_smile_error_keeps_the_applicant_and_marks_them_for_retry(client, sam,
     client.post(LIST_URL, {"action": "retry_smile_users", "_selected_action": [george.pk]})
     george.refresh_from_db()
     assert SmileUser.objects.filter(applicant=george).exists()
+    assert george.smile_user_error == ""
+
+
+def test_sending_an_invite_retries_the_smile_user_as_the_message_says(client, sam, smile_sandbox):
+    client.force_login(sam)
+    smile_sandbox.set_faults(errors={"count": 1000, "status": 503})
+    added = client.post(ADD_URL, STATED, follow=True).content.decode()
+    assert "It is tried again when you send an invite" in added
+    george = Applicant.objects.get()
+
+    # Smile still down: the invite is made all the same, and the admin says what failed.
+    page = client.post(f"{LIST_URL}{george.pk}/send-invite/", {"email": "1"}, follow=True)
+    html = page.content.decode()
+    assert len(links_in(html)) == 1 and len(mail.outbox) == 1
+    assert "creating their Smile user failed again" in html
+    assert not SmileUser.objects.exists()
+
+    smile_sandbox.clear_faults()
+    page = client.post(f"{LIST_URL}{george.pk}/send-invite/", {"email": "1"}, follow=True)
+    html = page.content.decode()
+    assert len(links_in(html)) == 1 and "Smile user failed" not in html
+    smile_user = SmileUser.objects.get(applicant=george)
+    assert smile_user.smile_id in smile_sandbox.sandbox.store.users
+    george.refresh_from_db()
     assert george.smile_user_error == ""
 
 
@@ -150,23 +176,54 @@ def test_resend_and_revoke_from_the_invite_list(client, sam, smile_sandbox):
     assert states.count("Revoked") >= 2
 
 
-def test_the_applicant_page_shows_the_invite_lifecycle(client, sam, smile_sandbox):
+def test_the_applicant_page_shows_the_invite_lifecycle(client, sam, smile_sandbox, settings):
     client.force_login(sam)
     george = factories.applicant()
-    invite, _ = invites.send_invite(applicant=george, sent_by=sam)
-    invites.mark_opened(invite)
+    first, _ = invites.send_invite(applicant=george, sent_by=sam)
+    later = timezone.now() + datetime.timedelta(days=settings.INVITE_REMINDER_DAYS, minutes=1)
+    invites.send_reminders(now=later)
+    reminder = Invite.objects.exclude(pk=first.pk).get()
+    invites.mark_opened(reminder)
+    Invite.objects.filter(pk=reminder.pk).update(
+        connected_at=timezone.now(), completed_at=timezone.now()
+    )
     html = client.get(f"{LIST_URL}{george.pk}/change/").content.decode()
-    assert "Invite history" in html and "Opened" in html
+    inline = html.split('id="invites-group"')[1].split("</fieldset>")[0]
+    assert "DONE pressed (used up)" in inline and "Reminder" in inline
+    columns: dict[str, list[str]] = {}
+    for field, value in re.findall(r'<td class="field-(\w+)">\s*<p>(.*?)</p>', inline):
+        columns.setdefault(field, []).append(value)
+
+    def shown(moment) -> str:
+        return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+    reminder.refresh_from_db()
+    # Newest first: the reminder (connected, DONE pressed), then the first invite it replaced.
+    assert columns["state"] == ["Connected", "Revoked"]
+    assert columns["reminder"] == [shown(later), shown(later)]
+    assert columns["used_up_at"] == [shown(reminder.completed_at), "-"]
 
 
 def test_create_user_token_shows_its_expiry(client, sam, smile_sandbox):
     client.force_login(sam)
     george = factories.applicant()
+    ensure_smile_user(george)  # Smile's POST /users hands out a token of its own
+    before = set(smile_sandbox.sandbox.store.tokens)
     response = client.post(
         LIST_URL, {"action": "create_user_tokens", "_selected_action": [george.pk]}, follow=True
     )
     html = response.content.decode()
-    assert "a sandbox user token for" in html and "it expires at" in html
+    smile_id = SmileUser.objects.get(applicant=george).smile_id
+    [token] = [
+        token
+        for key, token in smile_sandbox.sandbox.store.tokens.items()
+        if key not in before and token["userId"] == smile_id
+    ]
+    expires = datetime.datetime.fromtimestamp(token["expiresAt"], datetime.UTC)
+    assert (
+        f"a sandbox user token for {smile_id} was created; it expires at "
+        f"{expires:%Y-%m-%d %H:%M} UTC." in html
+    )
 
 
 @pytest.mark.parametrize("username", ["rita", "omar", "charlie"])
@@ -199,3 +256,20 @@ def test_an_opened_invite_gets_no_reminder(smile_sandbox, settings):
     invites.mark_opened(invite)
     later = timezone.now() + datetime.timedelta(days=settings.INVITE_REMINDER_DAYS + 1)
     assert invites.send_reminders(now=later) == 0
+
+
+def test_the_reminder_schedule_is_registered_and_sends_reminders(smile_sandbox, settings):
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(func="verifications.tasks.send_invite_reminders")
+    assert schedule.schedule_type == Schedule.MINUTES
+    george = factories.applicant(email="george@example.com")
+    first, _ = invites.send_invite(applicant=george, sent_by=None)
+    Invite.objects.filter(pk=first.pk).update(
+        sent_at=timezone.now() - datetime.timedelta(days=settings.INVITE_REMINDER_DAYS, minutes=1)
+    )
+    mail.outbox.clear()
+    assert import_string(schedule.func)() == 1
+    [reminder] = mail.outbox
+    assert reminder.to == ["george@example.com"] and reminder.subject.startswith("Reminder:")

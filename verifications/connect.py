@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from verifications import background, invites
 from verifications.linked_accounts import refresh_linked_account
-from verifications.models import ConnectEvent, Invite
+from verifications.models import ConnectEvent, Invite, SyncRun
 from verifications.smile import SmileClient, SmileError
 from verifications.smile_users import ensure_smile_user
 
@@ -54,10 +58,19 @@ def record_callback(invite: Invite, payload: Any) -> ConnectEvent:
     return event
 
 
+# The widget reports each connection once, but anyone holding the link can post the callback
+# again and again: each would cost a Smile GET and a full sync against Smile's rate limit.
+# Webhooks remain the source of truth, so one sync a minute per account from here is plenty.
+SYNC_AFTER_CONNECT_EVERY = datetime.timedelta(minutes=1)
+
+
 def _account_connected(invite: Invite, data: dict) -> None:
     account_id = data.get("accountId")
     if not isinstance(account_id, str) or not account_id:
         raise BadCallback("onAccountConnected without an accountId")
+    if _synced_lately(invite, account_id):
+        logger.info("invite %s: account %s synced a moment ago; not again", invite.pk, account_id)
+        return
     # The browser's word is checked with Smile: the account must be this applicant's.
     try:
         with SmileClient.from_settings() as client:
@@ -71,6 +84,24 @@ def _account_connected(invite: Invite, data: dict) -> None:
             "verifications.tasks.sync_after_connect", account.pk, group="connect"
         )
     )
+
+
+def _synced_lately(invite: Invite, account_id: str) -> bool:
+    """A sync of this account started, or one was asked for from here, within the minute."""
+    since = timezone.now() - SYNC_AFTER_CONNECT_EVERY
+    started = SyncRun.objects.filter(
+        account__applicant_id=invite.applicant_id,
+        account__smile_id=account_id,
+        started_at__gte=since,
+    ).exists()
+    if started:
+        return True
+    # A queued sync has no SyncRun yet. cache.add is atomic, so of callbacks racing within
+    # the minute one wins; a cache that is down (None, not False) skips nothing.
+    key = (
+        "connect-sync:" + hashlib.sha256(f"{invite.applicant_id}:{account_id}".encode()).hexdigest()
+    )
+    return cache.add(key, 1, timeout=int(SYNC_AFTER_CONNECT_EVERY.total_seconds())) is False
 
 
 def content_security_policy() -> str:

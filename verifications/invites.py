@@ -8,6 +8,7 @@ stops working.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import logging
@@ -17,19 +18,23 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from verifications import audit
 from verifications.models import Applicant, Invite
+from verifications.smile import SmileError
+from verifications.smile_users import ensure_smile_user
 
 logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
-# After DONE the link keeps working a little while, so an applicant who remembers a second
-# account can add it from the thank-you page; then it is used up.
-DONE_GRACE = datetime.timedelta(minutes=30)
+
+
+class EmailFailed(Exception):
+    """The invite email could not be handed to the mail server; nothing was changed."""
 
 
 def hash_token(token: str) -> str:
@@ -40,40 +45,61 @@ def connect_url(token: str) -> str:
     return settings.SITE_URL + reverse("verifications:connect", args=[token])
 
 
-def create_invite(
-    *, applicant: Applicant, created_by: AbstractBaseUser | None
+def send_invite(
+    *,
+    applicant: Applicant,
+    sent_by: AbstractBaseUser | None,
+    email: bool = True,
+    reminded_at: datetime.datetime | None = None,
 ) -> tuple[Invite, str]:
-    """A new invite for the applicant; any earlier one that still works is revoked."""
+    """A new invite for the applicant, emailed unless `email=False`; return it and its link.
+
+    Any earlier invite that still works is revoked, but only once the new one exists: the
+    email goes out first, so a mail server that refuses it (EmailFailed) leaves the earlier
+    link working and no new one behind. The reverse failure (the email went out, then the
+    database write failed) would leave an emailed link that reads "unknown"; we accept that
+    over holding a database transaction open while talking to the mail server.
+
+    The Smile user is created first if an earlier attempt failed. A link works without one
+    (the connect page tries again), so a failure here is only noted on
+    `applicant.smile_user_error` for the caller to show.
+    """
+    with contextlib.suppress(SmileError):  # logged and kept on the applicant
+        ensure_smile_user(applicant)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
-    with transaction.atomic():
-        Invite.objects.filter(
-            applicant=applicant, revoked_at__isnull=True, completed_at__isnull=True
-        ).update(revoked_at=now)
-        invite = Invite.objects.create(
-            applicant=applicant,
-            token_hash=hash_token(token),
-            created_by=created_by,
-            created_at=now,
-            expires_at=now + datetime.timedelta(days=settings.INVITE_TTL_DAYS),
-        )
-        applicant.refresh_from_db(fields=["status"])
-        applicant.advance(Applicant.Status.INVITED)
-    return invite, token
-
-
-def send_invite(
-    *, applicant: Applicant, sent_by: AbstractBaseUser | None, email: bool = True
-) -> tuple[Invite, str]:
-    """Create an invite and (unless `email=False`) email it; return it and its link."""
-    invite, token = create_invite(applicant=applicant, created_by=sent_by)
+    invite = Invite(
+        applicant=applicant,
+        token_hash=hash_token(token),
+        created_by=sent_by,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=settings.INVITE_TTL_DAYS),
+        reminded_at=reminded_at,
+    )
     url = connect_url(token)
     if email:
-        _email(invite, url, reminder=False)
-    how = "emailed" if email else "link to copy"
-    audit.record(
-        sent_by, audit.Action.INVITE_SENT, applicant=applicant, what=f"invite {invite.pk}, {how}"
-    )
+        _email(invite, url, reminder=reminded_at is not None)
+        invite.sent_at, invite.sent_to = timezone.now(), applicant.email
+    with transaction.atomic():
+        # Every earlier link that still works stops (one used up by DONE may be in its grace).
+        Invite.objects.filter(
+            Q(completed_at__isnull=True) | Q(completed_at__gt=now - Invite.DONE_GRACE),
+            applicant=applicant,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        ).update(revoked_at=now)
+        invite.save()
+        applicant.refresh_from_db(fields=["status"])
+        applicant.advance(Applicant.Status.INVITED)
+        how = "emailed" if email else "link to copy"
+        if reminded_at is not None:
+            how = "reminder, " + how
+        audit.record(
+            sent_by,
+            audit.Action.INVITE_SENT,
+            applicant=applicant,
+            what=f"invite {invite.pk}, {how}",
+        )
     return invite, url
 
 
@@ -88,11 +114,7 @@ def find_invite(token: str) -> Invite | None:
 
 
 def is_usable(invite: Invite) -> bool:
-    if invite.state in (Invite.State.CREATED, Invite.State.SENT, Invite.State.OPENED):
-        return True
-    return invite.state == Invite.State.CONNECTED and (
-        invite.completed_at is None or timezone.now() - invite.completed_at < DONE_GRACE
-    )
+    return not invite.unusable_reason()
 
 
 def mark_opened(invite: Invite) -> None:
@@ -125,7 +147,8 @@ def send_reminders(now: datetime.datetime | None = None) -> int:
     """Remind applicants who have not opened their invite after INVITE_REMINDER_DAYS, once.
 
     The reminder carries a new link (we cannot show a stored token again); the first link
-    then reads "a newer link may have been sent to you" instead of working.
+    then reads "a newer link may have been sent to you" instead of working. A reminder the
+    mail server refuses changes nothing: it is logged and tried again on the next run.
     """
     now = now or timezone.now()
     due = Invite.objects.select_related("applicant").filter(
@@ -137,20 +160,20 @@ def send_reminders(now: datetime.datetime | None = None) -> int:
     )
     sent = 0
     for invite in due:
-        # Conditional: two schedulers racing send one reminder.
-        if not Invite.objects.filter(pk=invite.pk, reminded_at__isnull=True).update(
-            reminded_at=now
-        ):
+        # Claimed with a conditional update, so two schedulers racing send one reminder;
+        # released again if the email fails, so the next run retries it.
+        claimed = Invite.objects.filter(pk=invite.pk, reminded_at__isnull=True)
+        if not claimed.update(reminded_at=now):
             continue
-        reminder, token = create_invite(applicant=invite.applicant, created_by=invite.created_by)
-        Invite.objects.filter(pk=reminder.pk).update(reminded_at=now)
-        _email(reminder, connect_url(token), reminder=True)
-        audit.record(
-            None,
-            audit.Action.INVITE_SENT,
-            applicant=invite.applicant,
-            what=f"reminder, invite {reminder.pk}",
-        )
+        try:
+            send_invite(applicant=invite.applicant, sent_by=None, reminded_at=now)
+        except EmailFailed as error:
+            Invite.objects.filter(pk=invite.pk, reminded_at=now).update(reminded_at=None)
+            # The cause, not the message: it names the applicant's address.
+            logger.warning(
+                "reminder for invite %s not sent, retried next run: %r", invite.pk, error.__cause__
+            )
+            continue
         sent += 1
     return sent
 
@@ -173,7 +196,12 @@ def _email(invite: Invite, url: str, *, reminder: bool) -> None:
     message.attach_alternative(
         render_to_string("verifications/email/invite.html", context), "text/html"
     )
-    message.send()
-    invite.sent_at, invite.sent_to = timezone.now(), applicant.email
-    Invite.objects.filter(pk=invite.pk).update(sent_at=invite.sent_at, sent_to=invite.sent_to)
-    logger.info("invite %s emailed (%s)", invite.pk, "reminder" if reminder else "first")
+    try:
+        message.send()
+    except OSError as error:  # smtplib's errors are OSErrors, like a refused connection
+        raise EmailFailed(
+            f"the email to {applicant.email} could not be sent ({error or type(error).__name__})"
+        ) from error
+    logger.info(
+        "invite for applicant %s emailed (%s)", applicant.pk, "reminder" if reminder else "first"
+    )

@@ -71,9 +71,18 @@ def refresh_linked_account(
 
 
 def mark_connected(applicant: Applicant) -> None:
-    """The applicant connected an account: their invite is used, their data is on its way."""
+    """The applicant connected an account: their invite is used, their data is on its way.
+
+    Only an opened invite that still works is marked: a connection reported after an invite
+    expired or was revoked (a late webhook, a widget session opened before) leaves it so.
+    """
     applicant.refresh_from_db(fields=["status"])
     applicant.advance(Applicant.Status.CONNECTED)
+    now = timezone.now()
     Invite.objects.filter(
-        applicant=applicant, connected_at__isnull=True, revoked_at__isnull=True
-    ).exclude(opened_at__isnull=True).update(connected_at=timezone.now())
+        applicant=applicant,
+        connected_at__isnull=True,
+        revoked_at__isnull=True,
+        opened_at__isnull=False,
+        expires_at__gt=now,
+    ).update(connected_at=now)

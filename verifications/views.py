@@ -28,10 +28,18 @@ logger = logging.getLogger(__name__)
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None) -> HttpResponse:
-    """django-ratelimit's blocked view (RATELIMIT_VIEW): 429, with a hint when to come back."""
-    if request.headers.get("Accept", "").startswith("application/json") or request.path.startswith(
-        ("/webhooks/", "/connect/")
-    ):
+    """django-ratelimit's blocked view (RATELIMIT_VIEW): 429, with a hint when to come back.
+
+    The applicant's connect page gets a page they can read; the widget's callbacks, the
+    webhook and anything asking for JSON get JSON.
+    """
+    match = request.resolver_match
+    if match is not None and match.view_name == "verifications:connect":
+        context = {"lender": settings.LENDER_NAME}
+        response = render(request, "verifications/connect/rate_limited.html", context, status=429)
+    elif request.headers.get("Accept", "").startswith(
+        "application/json"
+    ) or request.path.startswith(("/webhooks/", "/connect/")):
         response = JsonResponse({"error": "Too many requests; try again in a minute."}, status=429)
     else:
         response = HttpResponse("Too many requests; try again in a minute.", status=429)
@@ -111,14 +119,8 @@ def _limited(view):
 
 def _unusable(request: HttpRequest, invite: Invite | None, *, json: bool = False) -> HttpResponse:
     """Why a link does not work, without saying who it was for."""
-    if invite is None:
-        reason, status = "unknown", 404
-    elif invite.state == Invite.State.REVOKED:
-        reason, status = "revoked", 410
-    elif invite.state == Invite.State.EXPIRED:
-        reason, status = "expired", 410
-    else:
-        reason, status = "used", 410
+    reason = invite.unusable_reason() if invite is not None else "unknown"
+    status = 404 if invite is None else 410
     if json:
         return JsonResponse({"error": f"This link is {reason}."}, status=status)
     context = {"reason": reason, "lender": settings.LENDER_NAME}
@@ -179,7 +181,10 @@ def connect_token(request: HttpRequest, token: str) -> JsonResponse:
 @require_POST
 def connect_events(request: HttpRequest, token: str) -> JsonResponse:
     """Record a callback the widget fired on the connect page."""
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return JsonResponse({"error": "The Content-Length header is not a number."}, status=400)
     if declared > connect.MAX_EVENT_BYTES:
         return JsonResponse({"error": "The event is too large."}, status=413)
     invite = invites.find_invite(token)

@@ -3,4 +3,4 @@
 Admin code registers, displays and calls workflow functions; it never holds business rules.
 """
 
-from verifications.admin import applicants, operations, records, review  # noqa: F401 - registers
+from verifications.admin import applicants, invites, operations, records, review  # noqa: F401

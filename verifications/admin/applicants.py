@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -11,8 +12,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from verifications import audit, background, invites, models
+from verifications import audit, background, models
 from verifications.admin.base import ReadOnlyAdmin, ReadOnlyInline
+from verifications.admin.invites import send_and_show
 from verifications.admin.review import AssignedFilter, FlagFilter, ProviderFilter, ReviewQueueMixin
 from verifications.smile import SmileClient, SmileError
 from verifications.smile_users import ensure_smile_user
@@ -39,8 +41,10 @@ class InviteInline(ReadOnlyInline):
         "state",
         "created_at",
         "sent_at",
+        "reminder",
         "opened_at",
         "connected_at",
+        "used_up_at",
         "expires_at",
         "revoked_at",
     ]
@@ -50,6 +54,15 @@ class InviteInline(ReadOnlyInline):
     @admin.display(description="State")
     def state(self, invite: models.Invite) -> str:
         return invite.get_state_display()
+
+    @admin.display(description="Reminder")
+    def reminder(self, invite: models.Invite) -> str:
+        # On the first invite, when its reminder went out; on the reminder, the same time.
+        return display_for_value(invite.reminded_at, self.get_empty_value_display())
+
+    @admin.display(description="DONE pressed (used up)")
+    def used_up_at(self, invite: models.Invite) -> str:
+        return display_for_value(invite.completed_at, self.get_empty_value_display())
 
 
 class LinkedAccountInline(ReadOnlyInline):
@@ -162,7 +175,8 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
             self.message_user(
                 request,
                 f"{applicant} is saved, but creating their Smile user failed: {error}. "
-                "It is retried when you send an invite, or with “Retry creating Smile users”.",
+                "It is tried again when you send an invite, when they open their link, or "
+                "with “Retry creating Smile users”.",
                 messages.ERROR,
             )
             return False
@@ -172,11 +186,7 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
 
     @admin.action(description="Send link-connect invite", permissions=["send_invite"])
     def send_invites(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        sent = [
-            (applicant, invites.send_invite(applicant=applicant, sent_by=request.user)[1])
-            for applicant in queryset
-        ]
-        return links_page(self, request, sent, emailed=True)
+        return send_and_show(self, request, list(queryset))
 
     @admin.action(description="Create a user token (integration test)", permissions=["send_invite"])
     def create_user_tokens(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -236,8 +246,9 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
                 request, "admin/verifications/applicant/send_invite.html", context
             )
         emailed = "email" in request.POST
-        _, url = invites.send_invite(applicant=applicant, sent_by=request.user, email=emailed)
-        return links_page(self, request, [(applicant, url)], emailed=emailed)
+        response = send_and_show(self, request, [applicant], email=emailed)
+        # Nothing sent (the email failed): back to this page, to retry or create a link to copy.
+        return response or HttpResponseRedirect(request.path)
 
     def refresh_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """ "Refresh data now": a sync of every connected account, followed on this page."""
@@ -296,82 +307,6 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
 class SmileUserAdmin(ReadOnlyAdmin):
     list_display = ["smile_id", "applicant", "created_at"]
     search_fields = ["smile_id", "applicant__last_name"]
-
-
-class ConnectEventInline(ReadOnlyInline):
-    model = models.ConnectEvent
-    fields = ["name", "data", "created_at"]
-    readonly_fields = fields
-    show_change_link = False
-    verbose_name_plural = "What happened on the connect page"
-
-
-class InviteStateFilter(admin.SimpleListFilter):
-    title = "state"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return models.Invite.State.choices
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(models.Invite.in_state(self.value()))
-        return queryset
-
-
-@admin.register(models.Invite)
-class InviteAdmin(ReadOnlyAdmin):
-    list_display = [
-        "applicant",
-        "state",
-        "created_at",
-        "sent_at",
-        "opened_at",
-        "connected_at",
-        "expires_at",
-        "revoked_at",
-    ]
-    list_filter = [InviteStateFilter]
-    list_select_related = ["applicant"]
-    search_fields = ["applicant__last_name", "applicant__email", "sent_to"]
-    exclude = ["token_hash"]
-    inlines = [ConnectEventInline]
-    actions = ["revoke", "resend"]
-
-    @admin.display(description="State")
-    def state(self, invite: models.Invite) -> str:
-        return invite.get_state_display()
-
-    def has_send_invite_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("verifications.send_invite")
-
-    @admin.action(description="Revoke selected invites", permissions=["send_invite"])
-    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
-        revoked = sum(invites.revoke_invite(invite, by=request.user) for invite in queryset)
-        self.message_user(request, f"{revoked} invite(s) revoked; their links no longer work.")
-
-    @admin.action(
-        description="Resend (a new link; the old one stops working)", permissions=["send_invite"]
-    )
-    def resend(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        applicants = {invite.applicant for invite in queryset.select_related("applicant")}
-        sent = [
-            (applicant, invites.send_invite(applicant=applicant, sent_by=request.user)[1])
-            for applicant in applicants
-        ]
-        return links_page(self, request, sent, emailed=True)
-
-
-def links_page(model_admin, request: HttpRequest, sent: list, *, emailed: bool) -> HttpResponse:
-    """Show each new link once, to copy into a chat or SMS: it is not stored anywhere."""
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": "Link-connect invites sent" if emailed else "Link-connect invite created",
-        "sent": sent,
-        "emailed": emailed,
-        "opts": models.Applicant._meta,
-    }
-    return TemplateResponse(request, "admin/verifications/applicant/invites_sent.html", context)
 
 
 @admin.register(models.LinkedAccount)

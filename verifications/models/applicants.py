@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -211,10 +213,14 @@ class Invite(models.Model):
     def __str__(self) -> str:
         return f"Invite for {self.applicant} ({self.get_state_display()})"
 
+    # After DONE the link keeps working a little while, so an applicant who remembers a
+    # second account can add it from the thank-you page; then it is used up.
+    DONE_GRACE = datetime.timedelta(minutes=30)
+
     @property
     def state(self) -> str:
-        # Revocation and expiry end an invite whatever happened before, except that an
-        # expired invite that was used to connect still reads "connected".
+        # The invite's story for staff: one used to connect still reads "connected" after it
+        # expires. Whether the link still works is `unusable_reason`, not this.
         if self.revoked_at:
             return self.State.REVOKED
         if self.connected_at:
@@ -226,6 +232,24 @@ class Invite(models.Model):
         if self.sent_at:
             return self.State.SENT
         return self.State.CREATED
+
+    def unusable_reason(self, now: datetime.datetime | None = None) -> str:
+        """Why the link no longer works ("revoked", "expired" or "used"); "" while it works.
+
+        A link is a bearer credential for the applicant's Smile user (each load mints a user
+        token), so it works only before `expires_at`, whatever happened with it. Connecting
+        does not end it: an applicant who closed the widget may come back to add another
+        account until then. DONE ends it early, after DONE_GRACE.
+        """
+        now = now or timezone.now()
+        if self.revoked_at:
+            return "revoked"
+        if self.completed_at and now >= self.completed_at + self.DONE_GRACE:
+            return "used"
+        if self.expires_at <= now:
+            # Past its time, a link that did its job says so rather than "expired".
+            return "used" if self.connected_at else "expired"
+        return ""
 
     def get_state_display(self) -> str:
         return self.State(self.state).label

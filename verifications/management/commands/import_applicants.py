@@ -1,15 +1,18 @@
 """`import_applicants FILE.csv [--send]`: columns first_name,last_name,email,phone,reference."""
 
+from collections import Counter
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from verifications.imports import import_row, read_rows
+from verifications.imports import BadFile, import_row, read_rows
 
 
 class Command(BaseCommand):
     help = (
         "Create applicants (and their Smile users) from a CSV with the columns "
         "first_name,last_name,email,phone,reference; print each connect link. "
-        "Rows whose reference was imported before are skipped."
+        "Rows whose reference was imported before are skipped (a missing Smile user or "
+        "invite is made now)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,21 +23,33 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, send: bool, **options) -> None:
         try:
-            with open(file, encoding="utf-8-sig", newline="") as lines:
-                results = [import_row(line, row, send=send) for line, row in read_rows(lines)]
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            raise CommandError(f"Cannot import {file}: {error}") from error
-        for result in results:
-            if result.outcome == "error":
-                self.stderr.write(f"line {result.line}: {result.message}")
+            with open(file, "rb") as binary:
+                rows = read_rows(binary.read())
+        except (OSError, BadFile) as error:
+            raise CommandError(f"Cannot import {file}: {error}; nothing was imported") from error
+        counts: Counter[str] = Counter()
+        for line, row in rows:
+            result = import_row(line, row, send=send)
+            counts[result.outcome] += 1
+            counts["unsent"] += result.email_failed
+            # Printed (and flushed) row by row: links exist only here, never stored in clear,
+            # so a failure further down must not take the ones already made with it.
+            text = (
+                result.message
+                if result.outcome == "error"
+                else f"{result.outcome} {result.message}"
+            )
+            if result.outcome == "error" or result.email_failed:
+                self.stderr.write(f"line {result.line}: {text}")
+                self.stderr.flush()
             else:
                 link = f"  {result.link}" if result.link else ""
-                self.stdout.write(f"line {result.line}: {result.outcome} {result.message}{link}")
-        counts = {
-            outcome: sum(r.outcome == outcome for r in results)
-            for outcome in ("created", "exists", "error")
-        }
-        self.stdout.write(
-            f"{counts['created']} created, {counts['exists']} already imported, "
-            f"{counts['error']} rejected" + (" (invites emailed)" if send else "")
+                self.stdout.write(f"line {result.line}: {text}{link}")
+                self.stdout.flush()
+        summary = (
+            f"{counts['created']} created, {counts['exists']} already "
+            f"imported, {counts['error']} rejected" + (" (invites emailed)" if send else "")
         )
+        if counts["unsent"]:
+            summary += f"; {counts['unsent']} invite(s) not emailed: import again to send them"
+        self.stdout.write(summary)
