@@ -153,3 +153,22 @@ def test_replay_webhooks_selects_failed_events_by_id_or_date(account):
         call_command("replay_webhooks", "--id", "et-nope")
     with pytest.raises(CommandError, match="is not a date"):
         call_command("replay_webhooks", "--since", "last tuesday")
+
+
+@pytest.mark.parametrize(
+    ("since", "complaint"),
+    [
+        ("2024-13-01", "month must be in 1..12"),
+        ("2024-02-30", "day is out of range for month"),
+        ("2024-01-01T25:00", "hour must be in 0..23"),
+    ],
+)
+def test_replay_webhooks_since_a_day_that_does_not_exist_is_a_clear_error(
+    account, since, complaint
+):
+    failed = failed_event(account)
+    with pytest.raises(CommandError, match=rf"--since '{since}' is not a real date .*{complaint}"):
+        call_command("replay_webhooks", "--since", since)
+    failed.refresh_from_db()
+    assert failed.status == "failed"  # nothing was replayed
+    assert queued_task_names() == []

@@ -4,6 +4,7 @@ Every event is verified, stored before it is acknowledged, processed once, and p
 applicant's records from the Open API; nothing is lost and nothing is stored twice.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -16,6 +17,7 @@ import requests
 from django.utils import timezone
 
 from tests import factories
+from tests.processes import database_url_of_this_run, gunicorn, portal_env
 from tests.queue import queued_task_names, run_queued_tasks
 from verifications.models import (
     Contribution,
@@ -179,6 +181,9 @@ def test_the_previous_secret_still_works_while_rotating(receiver, settings):
         ),
         (b'{"type": "X", "createdAt": "2026-01-01T00:00:00Z", "data": {}}', "lacks id"),
         (b'{"id": "et-1", "type": "X", "createdAt": "yesterday", "data": {}}', "createdAt is not"),
+        # Well-formed events, but not in UTF-8: json.loads would read them, the inbox could not.
+        (event_body("INSIGHT_ADDED").decode().encode("utf-16"), "the body is not UTF-8"),
+        (event_body("INSIGHT_ADDED").decode().encode("utf-32"), "the body is not UTF-8"),
     ],
 )
 def test_a_signed_body_that_is_not_a_smile_event_gets_400(receiver, settings, body, complaint):
@@ -186,6 +191,35 @@ def test_a_signed_body_that_is_not_a_smile_event_gets_400(receiver, settings, bo
     assert response.status_code == 400
     assert complaint in response.json()["error"]
     assert WebhookEvent.objects.count() == 0
+
+
+def test_with_the_broker_down_events_are_still_acknowledged_and_processed_later(
+    smile_sandbox, george, settings, tmp_path
+):
+    from verifications.tasks import requeue_webhook_events
+
+    # The portal as deployed, with its Redis broker unreachable (nothing listens on port 1).
+    env = portal_env(DATABASE_URL=database_url_of_this_run(), REDIS_URL="redis://127.0.0.1:1/0")
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output, gunicorn(env, output=output) as base_url:
+        url = base_url + "/webhooks/smile/"
+        smile_sandbox.configure_webhooks(url, settings.SMILE_WEBHOOK_SECRET)
+        account, events = connect(smile_sandbox, george)
+        deliveries = delivered(smile_sandbox)
+    # Stored, so acknowledged: a 500 would only have Smile resend what we already hold.
+    assert [entry["status"] for entry in deliveries[1:]] == [200] * len(events)
+    stored = WebhookEvent.objects.filter(smile_event_id__in=[e["id"] for e in events])
+    assert stored.count() == len(events)
+    assert "stored, but queueing it failed (ConnectionError" in log.read_text()
+    assert queued_task_names() == []
+
+    # The broker is back (this test process uses the database's queue); minutes later the
+    # sweeper finds the events nobody queued, and they are processed as usual.
+    stored.update(received_at=timezone.now() - datetime.timedelta(minutes=3))
+    assert requeue_webhook_events() == len(events) - 1  # TASK_STARTED is not ours to process
+    run_queued_tasks()
+    assert set(stored.values_list("status", flat=True)) == {"processed", "ignored"}
+    assert_stored_equals_sandbox(smile_sandbox, account["id"])
 
 
 def test_unknown_event_types_are_stored_and_marked_ignored(receiver, settings):

@@ -87,8 +87,14 @@ def record_rejection(reason: str) -> None:
 def parse_event(body: bytes) -> dict[str, Any]:
     """The event as a dict, or InvalidEvent saying what is wrong with it."""
     try:
-        event = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        # UTF-8 only (RFC 8259 for JSON between systems): json.loads would also take the bytes
+        # of UTF-16 or UTF-32, which the body column cannot then hold as the text Smile signed.
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEvent("the body is not UTF-8 text") from None
+    try:
+        event = json.loads(text)
+    except ValueError:
         raise InvalidEvent("the body is not JSON") from None
     if not isinstance(event, dict):
         raise InvalidEvent("the body is not a JSON object")
@@ -131,7 +137,7 @@ def store_event(
         with transaction.atomic():
             stored = WebhookEvent.objects.create(smile_event_id=event["id"], **fields)
             if stored.status == WebhookEvent.Status.RECEIVED:
-                transaction.on_commit(lambda: enqueue(stored.pk))
+                transaction.on_commit(lambda: _enqueue_stored(stored))
     except IntegrityError:
         # Delivered before (or right now, by a concurrent request): count it, change nothing.
         WebhookEvent.objects.filter(smile_event_id=event["id"]).update(
@@ -141,6 +147,25 @@ def store_event(
         return WebhookEvent.objects.get(smile_event_id=event["id"]), False
     logger.info("webhook %s %s stored as %s", event["type"], event["id"], stored.status)
     return stored, True
+
+
+def _enqueue_stored(event: WebhookEvent) -> None:
+    """Queue a just-stored event; if the broker is down, still acknowledge it.
+
+    The event is committed, so nothing is lost: the sweeper (requeue_due) queues it once the
+    broker is back. Answering 500 instead would only make Smile resend it, and the resend
+    would be acknowledged as a duplicate anyway.
+    """
+    try:
+        enqueue(event.pk)
+    except Exception as error:  # whatever the broker raises (redis, database, network)
+        logger.warning(
+            "webhook %s %s stored, but queueing it failed (%s: %s); the sweeper queues it later",
+            event.event_type,
+            event.smile_event_id,
+            type(error).__name__,
+            error,
+        )
 
 
 def enqueue(event_pk: int) -> None:
