@@ -19,10 +19,13 @@ from django.utils import timezone
 from tests import factories
 from tests.processes import database_url_of_this_run, gunicorn, portal_env
 from tests.queue import queued_task_names, run_queued_tasks
+from tests.webhook_support import (
+    RECORD_MODELS,
+    assert_stored_equals_sandbox,
+    connect,
+    delivered,
+)
 from verifications.models import (
-    Contribution,
-    Employment,
-    EstimatedIncome,
     Identity,
     LinkedAccount,
     SyncRun,
@@ -33,13 +36,6 @@ from verifications.smile_users import ensure_smile_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-RECORD_MODELS = {
-    "identities": Identity,
-    "employments": Employment,
-    "contributions": Contribution,
-    "eincomes": EstimatedIncome,
-}
-
 
 @pytest.fixture
 def george(smile_sandbox):
@@ -47,21 +43,6 @@ def george(smile_sandbox):
     applicant = factories.applicant(first_name="George", last_name="Palomero")
     ensure_smile_user(applicant)
     return applicant
-
-
-def connect(sandbox, applicant, provider="sss_ph", password="123456", code="1234"):
-    """George logs in at a provider in the sandbox; returns the account and its events."""
-    before = len(sandbox.events)
-    account = sandbox.connect(applicant.smile_user.smile_id, provider, "george", password, code)
-    return account, sandbox.events[before:]
-
-
-def delivered(sandbox, copies: int = 1) -> list[dict]:
-    """The delivery log once every event published so far is done.
-
-    The USER_CREATED of the `george` fixture went out once, before any fault was set.
-    """
-    return sandbox.wait_for_deliveries(1 + copies * (len(sandbox.events) - 1))
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -84,20 +65,6 @@ def post(url, body: bytes, signature: str | None):
     if signature is not None:
         headers["Smile-Signature"] = signature
     return requests.post(url, data=body, headers=headers, timeout=10)
-
-
-def assert_stored_equals_sandbox(sandbox, account_id: str) -> None:
-    """Nothing lost, nothing duplicated: our rows are exactly the sandbox's records."""
-    expected = sandbox.records(account_id)
-    for kind, model in RECORD_MODELS.items():
-        stored = model.objects.filter(account__smile_id=account_id)
-        assert sorted(stored.values_list("smile_id", flat=True)) == sorted(
-            item["id"] for item in expected.get(kind, [])
-        ), kind
-        for record in stored:
-            assert record.raw == next(
-                item for item in expected[kind] if item["id"] == record.smile_id
-            )
 
 
 def test_a_connection_is_delivered_verified_stored_and_pulled(smile_sandbox, receiver, george):
