@@ -13,6 +13,7 @@ from verifications.linked_accounts import refresh_linked_account
 from verifications.models import Contribution, SyncRun, WebhookEvent
 from verifications.smile import SmileClient
 from verifications.smile_users import ensure_smile_user
+from verifications.tasks import requeue_webhook_events
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,7 @@ def test_replay_in_the_inbox_processes_a_failed_event_again(client, admin_user, 
     )
     assert "1 event(s) queued for processing again." in response.content.decode()
     assert queued_task_names() == ["verifications.tasks.process_webhook_event"]
+    assert requeue_webhook_events() == 0  # queued already: the sweeper adds no second copy
     run_queued_tasks()
     event.refresh_from_db()
     assert (event.status, event.attempts) == ("processed", 1)
