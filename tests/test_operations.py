@@ -1,11 +1,14 @@
 """Operating the integration: the webhook inbox and its Replay, Refresh data now, commands."""
 
+import hashlib
+import hmac
 import json
 import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.html import escape
 
 from tests import factories
 from tests.queue import queued_task_names, run_queued_tasks
@@ -61,6 +64,39 @@ def test_the_inbox_shows_failed_events_with_their_error(client, rita, account):
     detail = client.get(f"/admin/verifications/webhookevent/{event.pk}/change/").content.decode()
     assert "Smile is unavailable" in detail
     assert "&quot;CONTRIBUTIONS_ADDED&quot;" in detail or '"CONTRIBUTIONS_ADDED"' in detail
+
+
+def test_the_inbox_shows_the_body_exactly_as_smile_signed_it(client, rita, settings):
+    # Compact, as Smile sends it, with characters that must reach the page escaped.
+    raw = json.dumps(
+        {
+            "id": "et-raw",
+            "version": 1,
+            "type": "ACCOUNT_FAILED",
+            "createdAt": "2026-11-28T10:00:00Z",
+            "data": {"userId": "sandbox-" + "0" * 32, "loginName": "<b>José</b> & co"},
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    signature = hmac.new(
+        settings.SMILE_WEBHOOK_SECRET.encode(), raw.encode(), hashlib.sha512
+    ).hexdigest()
+    response = client.post(
+        "/webhooks/smile/",
+        raw.encode(),
+        content_type="application/json",
+        HTTP_SMILE_SIGNATURE=signature,
+    )
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get(smile_event_id="et-raw")
+
+    client.force_login(rita)
+    page = client.get(f"/admin/verifications/webhookevent/{event.pk}/change/").content.decode()
+    assert escape(raw) in page  # the signed text itself, not a re-indented copy
+    pretty = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    assert escape(pretty) in page  # and a readable one beside it
+    assert "<b>José</b>" not in page
 
 
 def test_replay_in_the_inbox_processes_a_failed_event_again(client, admin_user, account):
