@@ -48,9 +48,13 @@ def test_healthz_is_rate_limited_per_address(client, db):
     assert statuses[:120] == [200] * 120 and statuses[120] == 429
 
 
-def _webhook(client, body: bytes, signature: str):
+def _webhook(client, body: bytes, signature: str, **headers):
     return client.post(
-        "/webhooks/smile/", body, content_type="application/json", HTTP_SMILE_SIGNATURE=signature
+        "/webhooks/smile/",
+        body,
+        content_type="application/json",
+        HTTP_SMILE_SIGNATURE=signature,
+        **headers,
     )
 
 
@@ -154,17 +158,25 @@ def test_the_client_address_is_the_entry_the_outermost_trusted_proxy_wrote(
 def test_a_webhook_behind_the_proxy_is_stored_with_the_senders_address(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     body = _event()
-    response = Client(REMOTE_ADDR=PROXY).post(
-        "/webhooks/smile/",
-        body,
-        content_type="application/json",
-        HTTP_SMILE_SIGNATURE=_signed(body),
-        HTTP_X_FORWARDED_FOR="18.142.61.230",
+    response = _webhook(
+        Client(REMOTE_ADDR=PROXY), body, _signed(body), HTTP_X_FORWARDED_FOR="18.142.61.230"
     )
     assert response.status_code == 200
     event = WebhookEvent.objects.get()
     assert event.remote_ip == "18.142.61.230"
     assert event.headers["X-Forwarded-For"] == "18.142.61.230"
+
+
+def test_behind_the_proxy_one_senders_refusals_do_not_spend_anothers_budget(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = Client(REMOTE_ADDR=PROXY)
+
+    def refused(sender: str) -> int:
+        return _webhook(proxy, _event(), "0" * 128, HTTP_X_FORWARDED_FOR=sender).status_code
+
+    statuses = [refused("203.0.113.7") for _ in range(61)]
+    assert statuses[:60] == [401] * 60 and statuses[60] == 429
+    assert refused("198.51.100.9") == 401
 
 
 def test_a_negative_proxy_count_refuses_to_start():
