@@ -1,11 +1,14 @@
 """Operating the integration: the webhook inbox and its Replay, Refresh data now, commands."""
 
+import hashlib
+import hmac
 import json
 import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.html import escape
 
 from tests import factories
 from tests.queue import queued_task_names, run_queued_tasks
@@ -13,6 +16,7 @@ from verifications.linked_accounts import refresh_linked_account
 from verifications.models import Contribution, SyncRun, WebhookEvent
 from verifications.smile import SmileClient
 from verifications.smile_users import ensure_smile_user
+from verifications.tasks import requeue_webhook_events
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +66,39 @@ def test_the_inbox_shows_failed_events_with_their_error(client, rita, account):
     assert "&quot;CONTRIBUTIONS_ADDED&quot;" in detail or '"CONTRIBUTIONS_ADDED"' in detail
 
 
+def test_the_inbox_shows_the_body_exactly_as_smile_signed_it(client, rita, settings):
+    # Compact, as Smile sends it, with characters that must reach the page escaped.
+    raw = json.dumps(
+        {
+            "id": "et-raw",
+            "version": 1,
+            "type": "ACCOUNT_FAILED",
+            "createdAt": "2026-11-28T10:00:00Z",
+            "data": {"userId": "sandbox-" + "0" * 32, "loginName": "<b>José</b> & co"},
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    signature = hmac.new(
+        settings.SMILE_WEBHOOK_SECRET.encode(), raw.encode(), hashlib.sha512
+    ).hexdigest()
+    response = client.post(
+        "/webhooks/smile/",
+        raw.encode(),
+        content_type="application/json",
+        HTTP_SMILE_SIGNATURE=signature,
+    )
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get(smile_event_id="et-raw")
+
+    client.force_login(rita)
+    page = client.get(f"/admin/verifications/webhookevent/{event.pk}/change/").content.decode()
+    assert escape(raw) in page  # the signed text itself, not a re-indented copy
+    pretty = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    assert escape(pretty) in page  # and a readable one beside it
+    assert "<b>José</b>" not in page
+
+
 def test_replay_in_the_inbox_processes_a_failed_event_again(client, admin_user, account):
     event = failed_event(account)
     client.force_login(admin_user)
@@ -72,6 +109,7 @@ def test_replay_in_the_inbox_processes_a_failed_event_again(client, admin_user, 
     )
     assert "1 event(s) queued for processing again." in response.content.decode()
     assert queued_task_names() == ["verifications.tasks.process_webhook_event"]
+    assert requeue_webhook_events() == 0  # queued already: the sweeper adds no second copy
     run_queued_tasks()
     event.refresh_from_db()
     assert (event.status, event.attempts) == ("processed", 1)
@@ -153,3 +191,22 @@ def test_replay_webhooks_selects_failed_events_by_id_or_date(account):
         call_command("replay_webhooks", "--id", "et-nope")
     with pytest.raises(CommandError, match="is not a date"):
         call_command("replay_webhooks", "--since", "last tuesday")
+
+
+@pytest.mark.parametrize(
+    ("since", "complaint"),
+    [
+        ("2024-13-01", "month must be in 1..12"),
+        ("2024-02-30", "day is out of range for month"),
+        ("2024-01-01T25:00", "hour must be in 0..23"),
+    ],
+)
+def test_replay_webhooks_since_a_day_that_does_not_exist_is_a_clear_error(
+    account, since, complaint
+):
+    failed = failed_event(account)
+    with pytest.raises(CommandError, match=rf"--since '{since}' is not a real date .*{complaint}"):
+        call_command("replay_webhooks", "--since", since)
+    failed.refresh_from_db()
+    assert failed.status == "failed"  # nothing was replayed
+    assert queued_task_names() == []

@@ -4,6 +4,7 @@ Every event is verified, stored before it is acknowledged, processed once, and p
 applicant's records from the Open API; nothing is lost and nothing is stored twice.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -16,11 +17,15 @@ import requests
 from django.utils import timezone
 
 from tests import factories
+from tests.processes import database_url_of_this_run, gunicorn, portal_env
 from tests.queue import queued_task_names, run_queued_tasks
+from tests.webhook_support import (
+    RECORD_MODELS,
+    assert_stored_equals_sandbox,
+    connect,
+    delivered,
+)
 from verifications.models import (
-    Contribution,
-    Employment,
-    EstimatedIncome,
     Identity,
     LinkedAccount,
     SyncRun,
@@ -31,13 +36,6 @@ from verifications.smile_users import ensure_smile_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-RECORD_MODELS = {
-    "identities": Identity,
-    "employments": Employment,
-    "contributions": Contribution,
-    "eincomes": EstimatedIncome,
-}
-
 
 @pytest.fixture
 def george(smile_sandbox):
@@ -45,21 +43,6 @@ def george(smile_sandbox):
     applicant = factories.applicant(first_name="George", last_name="Palomero")
     ensure_smile_user(applicant)
     return applicant
-
-
-def connect(sandbox, applicant, provider="sss_ph", password="123456", code="1234"):
-    """George logs in at a provider in the sandbox; returns the account and its events."""
-    before = len(sandbox.events)
-    account = sandbox.connect(applicant.smile_user.smile_id, provider, "george", password, code)
-    return account, sandbox.events[before:]
-
-
-def delivered(sandbox, copies: int = 1) -> list[dict]:
-    """The delivery log once every event published so far is done.
-
-    The USER_CREATED of the `george` fixture went out once, before any fault was set.
-    """
-    return sandbox.wait_for_deliveries(1 + copies * (len(sandbox.events) - 1))
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -82,20 +65,6 @@ def post(url, body: bytes, signature: str | None):
     if signature is not None:
         headers["Smile-Signature"] = signature
     return requests.post(url, data=body, headers=headers, timeout=10)
-
-
-def assert_stored_equals_sandbox(sandbox, account_id: str) -> None:
-    """Nothing lost, nothing duplicated: our rows are exactly the sandbox's records."""
-    expected = sandbox.records(account_id)
-    for kind, model in RECORD_MODELS.items():
-        stored = model.objects.filter(account__smile_id=account_id)
-        assert sorted(stored.values_list("smile_id", flat=True)) == sorted(
-            item["id"] for item in expected.get(kind, [])
-        ), kind
-        for record in stored:
-            assert record.raw == next(
-                item for item in expected[kind] if item["id"] == record.smile_id
-            )
 
 
 def test_a_connection_is_delivered_verified_stored_and_pulled(smile_sandbox, receiver, george):
@@ -179,6 +148,9 @@ def test_the_previous_secret_still_works_while_rotating(receiver, settings):
         ),
         (b'{"type": "X", "createdAt": "2026-01-01T00:00:00Z", "data": {}}', "lacks id"),
         (b'{"id": "et-1", "type": "X", "createdAt": "yesterday", "data": {}}', "createdAt is not"),
+        # Well-formed events, but not in UTF-8: json.loads would read them, the inbox could not.
+        (event_body("INSIGHT_ADDED").decode().encode("utf-16"), "the body is not UTF-8"),
+        (event_body("INSIGHT_ADDED").decode().encode("utf-32"), "the body is not UTF-8"),
     ],
 )
 def test_a_signed_body_that_is_not_a_smile_event_gets_400(receiver, settings, body, complaint):
@@ -186,6 +158,36 @@ def test_a_signed_body_that_is_not_a_smile_event_gets_400(receiver, settings, bo
     assert response.status_code == 400
     assert complaint in response.json()["error"]
     assert WebhookEvent.objects.count() == 0
+
+
+def test_with_the_broker_down_events_are_still_acknowledged_and_processed_later(
+    smile_sandbox, george, settings, tmp_path, time_machine
+):
+    from verifications.tasks import requeue_webhook_events
+
+    # The portal as deployed, with its Redis broker unreachable (nothing listens on port 1).
+    env = portal_env(DATABASE_URL=database_url_of_this_run(), REDIS_URL="redis://127.0.0.1:1/0")
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output, gunicorn(env, output=output) as base_url:
+        url = base_url + "/webhooks/smile/"
+        smile_sandbox.configure_webhooks(url, settings.SMILE_WEBHOOK_SECRET)
+        account, events = connect(smile_sandbox, george)
+        deliveries = delivered(smile_sandbox)
+    # Stored, so acknowledged: a 500 would only have Smile resend what we already hold.
+    assert [entry["status"] for entry in deliveries[1:]] == [200] * len(events)
+    stored = WebhookEvent.objects.filter(smile_event_id__in=[e["id"] for e in events])
+    assert stored.count() == len(events)
+    assert "stored, but queueing it failed (ConnectionError" in log.read_text()
+    assert queued_task_names() == []
+    assert not stored.filter(enqueued_at__isnull=False).exists()
+
+    # The broker is back (this test process uses the database's queue); minutes later the
+    # sweeper finds the events nobody queued, and they are processed as usual.
+    time_machine.move_to(timezone.now() + datetime.timedelta(minutes=3))
+    assert requeue_webhook_events() == len(events) - 1  # TASK_STARTED is not ours to process
+    run_queued_tasks()
+    assert set(stored.values_list("status", flat=True)) == {"processed", "ignored"}
+    assert_stored_equals_sandbox(smile_sandbox, account["id"])
 
 
 def test_unknown_event_types_are_stored_and_marked_ignored(receiver, settings):

@@ -232,6 +232,16 @@ else:
 # LocMemCache (no REDIS_URL) is what our own verifications.W003 is about.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "verifications.views.rate_limited"
+# How many reverse proxies in front of gunicorn append the client's address to
+# X-Forwarded-For (README, "Deploy"): the per-address limits and the address stored with each
+# webhook take the entry the outermost of them wrote. 0 trusts no header: REMOTE_ADDR it is.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT} "
+        "(the number of proxies in front of the portal that set X-Forwarded-For)."
+    )
+RATELIMIT_IP_META_KEY = "verifications.client_ip.client_ip"
 # If the cache is down, serve unthrottled rather than fail every request: Smile's webhooks
 # must still be stored, and /healthz must still say what is wrong.
 RATELIMIT_FAIL_OPEN = True

@@ -7,6 +7,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import F, Max
 from django.utils import timezone
 
 from verifications import background, invites, sync, webhook_processing, webhooks
@@ -46,14 +47,29 @@ def requeue_webhook_events() -> int:
     return webhooks.requeue_due()
 
 
-def refresh_connected_accounts() -> int:
-    """Schedule: re-sync connected accounts not synced within SYNC_REFRESH_HOURS."""
+# Accounts queued for a refresh per run: a run an hour spreads a large book of accounts over
+# the day instead of putting thousands of syncs (and Smile calls) on the queue at once.
+REFRESH_BATCH = 200
+
+
+def refresh_connected_accounts(limit: int = REFRESH_BATCH) -> int:
+    """Schedule: re-sync connected accounts not synced within SYNC_REFRESH_HOURS.
+
+    Least recently tried first (never tried before all), not oldest first: an account whose
+    syncs keep failing goes to the back after each try, so a batch's worth of broken accounts
+    cannot take every batch and leave the rest unrefreshed for ever.
+    """
     cutoff = timezone.now() - datetime.timedelta(hours=settings.SYNC_REFRESH_HOURS)
-    due = LinkedAccount.objects.filter(
-        connection_status=LinkedAccount.ConnectionStatus.CONNECTED,
-        applicant__smile_user__isnull=False,
-    ).exclude(last_synced_at__gte=cutoff)
-    pks = list(due.values_list("pk", flat=True)[:200])
+    due = (
+        LinkedAccount.objects.filter(
+            connection_status=LinkedAccount.ConnectionStatus.CONNECTED,
+            applicant__smile_user__isnull=False,
+        )
+        .exclude(last_synced_at__gte=cutoff)
+        .annotate(last_tried=Max("sync_runs__started_at"))
+        .order_by(F("last_tried").asc(nulls_first=True), "pk")
+    )
+    pks = list(due.values_list("pk", flat=True)[:limit])
     for pk in pks:
         background.enqueue(
             "verifications.tasks.sync_linked_account",

@@ -21,6 +21,7 @@ from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from verifications import connect, invites, webhooks
+from verifications.client_ip import client_ip
 from verifications.models import Invite, WebhookRejection
 from verifications.smile import SmileError
 
@@ -59,7 +60,8 @@ WEBHOOK_REFUSALS_PER_IP = "60/m"
 @require_POST
 def smile_webhook(request: HttpRequest) -> JsonResponse:
     """Verify, store and acknowledge a Smile event; processing happens in a worker."""
-    remote_ip = request.META.get("REMOTE_ADDR")
+    # The client behind our proxies, not a proxy; None over a Unix socket (no address at all).
+    remote_ip = client_ip(request) or None
     try:
         body = request.body
     except RequestDataTooBig:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 
+from django.utils import timezone
+
 from verifications import sync, webhooks
 from verifications.linked_accounts import refresh_linked_account
 from verifications.models import Applicant, LinkedAccount, SmileUser, SyncRun, WebhookEvent
-from verifications.smile import SmileClient, SmileError
+from verifications.smile import SmileClient, SmileError, SmileNotFound
 from verifications.smile_records import Kind
 
 logger = logging.getLogger(__name__)
@@ -55,18 +57,21 @@ def process_event(event_pk: int) -> str | None:
 def _dispatch(event: WebhookEvent, data: dict, applicant: Applicant, client: SmileClient) -> str:
     kind = event.event_type
     if kind in webhooks.ACCOUNT_EVENTS:
-        gone = LinkedAccount.ConnectionStatus.DISCONNECTED if kind == "ACCOUNT_DISCONNECTED" else ""
-        refresh_linked_account(
-            applicant,
-            data["accountId"],
-            client=client,
-            login_name=str(data.get("loginName") or ""),
-            gone_status=gone,
-        )
+        try:
+            refresh_linked_account(
+                applicant,
+                data["accountId"],
+                client=client,
+                login_name=str(data.get("loginName") or ""),
+            )
+        except SmileNotFound:
+            return _account_gone(applicant, data["accountId"])
         return ""
     if kind in webhooks.TASK_EVENTS:
         return _task_finished(event, data, applicant, client)
     account = _account(applicant, data["accountId"], client)
+    if account is None:
+        return _account_gone(applicant, data["accountId"])
     sync.sync_account(
         account,
         kinds=[Kind(webhooks.DATA_EVENTS[kind])],
@@ -81,6 +86,8 @@ def _task_finished(event: WebhookEvent, data: dict, applicant: Applicant, client
     if str(data.get("sourceType") or "ACCOUNT") != "ACCOUNT":
         return f"Source type {data.get('sourceType')} is not a linked account; nothing to sync."
     account = _account(applicant, data["sourceId"], client)
+    if account is None:
+        return _account_gone(applicant, data["sourceId"])
     if data.get("status") == "FAILED":
         code = str(data.get("errorCode") or "UNKNOWN")
         LinkedAccount.objects.filter(pk=account.pk).update(task_error=code)
@@ -102,9 +109,35 @@ def _task_finished(event: WebhookEvent, data: dict, applicant: Applicant, client
     return "" if kinds else "The task listed no datapoints we store."
 
 
-def _account(applicant: Applicant, smile_account_id: str, client: SmileClient) -> LinkedAccount:
-    """Our row for the account; events can come before ACCOUNT_CONNECTED, so fetch it then."""
+def _account(
+    applicant: Applicant, smile_account_id: str, client: SmileClient
+) -> LinkedAccount | None:
+    """Our row for the account; events can come before ACCOUNT_CONNECTED, so fetch it then.
+
+    None when we have no row and Smile no longer has the account either.
+    """
     account = LinkedAccount.objects.filter(smile_id=smile_account_id, applicant=applicant).first()
     if account is None:
-        account = refresh_linked_account(applicant, smile_account_id, client=client)
+        try:
+            account = refresh_linked_account(applicant, smile_account_id, client=client)
+        except SmileNotFound:
+            return None
     return account
+
+
+def _account_gone(applicant: Applicant, smile_account_id: str) -> str:
+    """Smile answered 404 for the account: record that, as the account's state, not an error.
+
+    Smile deletes an account and its data when it is revoked, and 60 days after it connected
+    (smile-api.md), so an event processed later (delayed, replayed, or overtaken by the
+    ACCOUNT_DISCONNECTED) finds nothing. Failing it would only fill the inbox with noise and
+    retries that cannot succeed; our copy of the data is kept either way.
+    """
+    gone = LinkedAccount.objects.filter(smile_id=smile_account_id, applicant=applicant)
+    disconnected = LinkedAccount.ConnectionStatus.DISCONNECTED
+    if gone.update(connection_status=disconnected, updated_at=timezone.now()):
+        return (
+            f"Smile no longer has account {smile_account_id} (revoked or deleted): "
+            "marked disconnected; the data already pulled is kept."
+        )
+    return f"Smile no longer has account {smile_account_id}, and we never stored it: nothing to do."

@@ -21,6 +21,7 @@ def replay(
     """
     results = []
     for event in events:
+        now = timezone.now()
         if event.event_type not in REPLAYABLE:
             results.append((event, "skipped (type not handled)"))
             continue
@@ -28,12 +29,14 @@ def replay(
             WebhookEvent.objects.filter(pk=event.pk)
             .exclude(
                 status=WebhookEvent.Status.PROCESSING,
-                claimed_at__gt=timezone.now() - webhooks.processing_timeout(),
+                claimed_at__gt=now - webhooks.processing_timeout(),
             )
             .update(
                 status=WebhookEvent.Status.RETRYING,
                 attempts=0,
-                next_attempt_at=timezone.now(),
+                next_attempt_at=now,
+                # Queued (or run) right below: the sweeper need not queue it as well.
+                enqueued_at=now,
                 last_error="",
             )
         )

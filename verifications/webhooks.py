@@ -10,6 +10,7 @@ the limit, the event is marked failed with its error for the admin's webhook inb
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -19,10 +20,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from verification_portal import health
 from verifications import background
 from verifications.models import WebhookEvent, WebhookRejection
 
@@ -87,8 +89,14 @@ def record_rejection(reason: str) -> None:
 def parse_event(body: bytes) -> dict[str, Any]:
     """The event as a dict, or InvalidEvent saying what is wrong with it."""
     try:
-        event = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        # UTF-8 only (RFC 8259 for JSON between systems): json.loads would also take the bytes
+        # of UTF-16 or UTF-32, which the body column cannot then hold as the text Smile signed.
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEvent("the body is not UTF-8 text") from None
+    try:
+        event = json.loads(text)
+    except ValueError:
         raise InvalidEvent("the body is not JSON") from None
     if not isinstance(event, dict):
         raise InvalidEvent("the body is not a JSON object")
@@ -112,6 +120,7 @@ def store_event(
     """Store a verified event; return it and whether this delivery was the first."""
     event = parse_event(body)
     data = event["data"]
+    handled = event["type"] in HANDLED_TYPES
     fields = {
         "event_type": event["type"],
         "version": event.get("version") if isinstance(event.get("version"), int) else None,
@@ -121,17 +130,16 @@ def store_event(
         "remote_ip": remote_ip,
         "smile_user_id": _text(data.get("userId")),
         "smile_account_id": _text(data.get("accountId") or data.get("sourceId")),
-        "status": (
-            WebhookEvent.Status.RECEIVED
-            if event["type"] in HANDLED_TYPES
-            else WebhookEvent.Status.IGNORED
-        ),
+        "status": WebhookEvent.Status.RECEIVED if handled else WebhookEvent.Status.IGNORED,
+        # Queued right after this insert commits; written now, not after, to spare the
+        # acknowledgement a query (a few ms early is what QUEUE_CLOCK_MARGIN allows for).
+        "enqueued_at": timezone.now() if handled else None,
     }
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.create(smile_event_id=event["id"], **fields)
             if stored.status == WebhookEvent.Status.RECEIVED:
-                transaction.on_commit(lambda: enqueue(stored.pk))
+                transaction.on_commit(lambda: _enqueue_stored(stored))
     except IntegrityError:
         # Delivered before (or right now, by a concurrent request): count it, change nothing.
         WebhookEvent.objects.filter(smile_event_id=event["id"]).update(
@@ -141,6 +149,28 @@ def store_event(
         return WebhookEvent.objects.get(smile_event_id=event["id"]), False
     logger.info("webhook %s %s stored as %s", event["type"], event["id"], stored.status)
     return stored, True
+
+
+def _enqueue_stored(event: WebhookEvent) -> None:
+    """Queue a just-stored event; if the broker is down, still acknowledge it.
+
+    The event is committed, so nothing is lost: the sweeper (requeue_due) queues it once the
+    broker is back. Answering 500 instead would only make Smile resend it, and the resend
+    would be acknowledged as a duplicate anyway.
+    """
+    try:
+        enqueue(event.pk)
+    except Exception as error:  # whatever the broker raises (redis, database, network)
+        logger.warning(
+            "webhook %s %s stored, but queueing it failed (%s: %s); the sweeper queues it later",
+            event.event_type,
+            event.smile_event_id,
+            type(error).__name__,
+            error,
+        )
+        # It never reached the queue: say so, and the sweeper need not wait for a backlog.
+        with contextlib.suppress(DatabaseError):
+            WebhookEvent.objects.filter(pk=event.pk).update(enqueued_at=None)
 
 
 def enqueue(event_pk: int) -> None:
@@ -209,21 +239,47 @@ def fail(event: WebhookEvent, error: Exception, *, permanent: bool) -> str:
     return status
 
 
+# How long after being stored an event with no worker on it counts as lost: far longer than
+# the moment from commit to a free worker when the queue is short.
+LOST_AFTER = datetime.timedelta(minutes=2)
+# Allowance between the clock that stamped enqueued_at and the broker's stamp on the task.
+QUEUE_CLOCK_MARGIN = datetime.timedelta(minutes=1)
+
+
 def due_for_processing(now: datetime.datetime | None = None):
-    """Events whose processing was lost or is due again: what the sweeper re-enqueues."""
+    """Events whose processing was lost or is due again: what the sweeper re-enqueues.
+
+    An event whose task is still waiting on the queue is not due, however long the backlog:
+    queueing it again each minute would only pile up copies behind it. The queue is first in,
+    first out, so a task queued before the oldest one still waiting has been taken by a
+    worker; if its event is still unprocessed, that task was lost (a worker died, the broker
+    was flushed or down). A task queued after it may still be waiting, so it is left alone.
+    """
     now = now or timezone.now()
-    lost = now - datetime.timedelta(minutes=2)
-    return WebhookEvent.objects.filter(
-        Q(status=WebhookEvent.Status.RECEIVED, received_at__lt=lost)
-        | Q(status=WebhookEvent.Status.RETRYING, next_attempt_at__lte=now)
-        | Q(status=WebhookEvent.Status.PROCESSING, claimed_at__lt=now - processing_timeout())
+    lost_before = now - LOST_AFTER
+    oldest_waiting = health.oldest_queued_task_at()
+    if oldest_waiting is not None:
+        lost_before = min(lost_before, oldest_waiting - QUEUE_CLOCK_MARGIN)
+    not_waiting = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost_before)
+    Status = WebhookEvent.Status
+    received = Q(status=Status.RECEIVED, received_at__lt=now - LOST_AFTER) & not_waiting
+    # A retry is due once its time has come, unless it was queued since.
+    retry = Q(status=Status.RETRYING, next_attempt_at__lte=now) & (
+        not_waiting | Q(enqueued_at__lt=F("next_attempt_at"))
     )
+    # A claim gone stale is a worker that died with the event; queue it once more.
+    abandoned = Q(status=Status.PROCESSING, claimed_at__lt=now - processing_timeout()) & (
+        not_waiting | Q(enqueued_at__lt=F("claimed_at"))
+    )
+    return WebhookEvent.objects.filter(received | retry | abandoned)
 
 
 def requeue_due() -> int:
     pks = list(due_for_processing().values_list("pk", flat=True)[:500])
     for pk in pks:
         enqueue(pk)
+    # Stamped after queueing, so the stamp is never earlier than the broker's own.
+    WebhookEvent.objects.filter(pk__in=pks).update(enqueued_at=timezone.now())
     return len(pks)
 
 

@@ -67,7 +67,17 @@ class InviteInline(ReadOnlyInline):
 
 class LinkedAccountInline(ReadOnlyInline):
     model = models.LinkedAccount
-    fields = ["smile_id", "provider_id", "connection_status", "error_code", "last_synced_at"]
+    # Why an account has no (fresh) data belongs beside it: the connection's error, and the
+    # code of Smile's last failed data task (a TASK_FINISHED with status FAILED).
+    fields = [
+        "smile_id",
+        "provider_id",
+        "connection_status",
+        "error_code",
+        "error_message",
+        "task_error",
+        "last_synced_at",
+    ]
     readonly_fields = fields
 
 

@@ -10,6 +10,9 @@ from django.utils.html import format_html
 from verifications import models, webhook_replay
 from verifications.admin.base import ReadOnlyAdmin
 
+# Smile's bodies are one long line: wrap them, anywhere, rather than widen the page.
+_PRE = '<pre style="white-space: pre-wrap; overflow-wrap: anywhere">{}</pre>'
+
 
 @admin.register(models.WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
@@ -34,19 +37,27 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         ("smile_event_id", "event_type", "version"),
         ("status", "attempts", "deliveries"),
         "last_error",
-        ("received_at", "event_created_at", "processed_at", "next_attempt_at"),
+        ("received_at", "event_created_at", "processed_at"),
+        ("enqueued_at", "next_attempt_at"),
         ("smile_user_id", "smile_account_id", "applicant"),
         ("remote_ip", "headers"),
+        "raw_body",
         "pretty_body",
     ]
 
     @admin.display(description="Body (as received)")
+    def raw_body(self, event: models.WebhookEvent) -> str:
+        # The exact text Smile signed (its UTF-8 bytes are what the signature covers), escaped
+        # and wrapped but otherwise untouched: what a dispute or a signature check needs.
+        return format_html(_PRE, event.body)
+
+    @admin.display(description="Body (formatted)")
     def pretty_body(self, event: models.WebhookEvent) -> str:
         try:
             text = json.dumps(json.loads(event.body), indent=2, ensure_ascii=False)
         except ValueError:
-            text = event.body
-        return format_html("<pre>{}</pre>", text)
+            return "—"
+        return format_html(_PRE, text)
 
     def has_replay_permission(self, request) -> bool:
         return request.user.has_perm("verifications.replay_webhookevent")

@@ -45,10 +45,17 @@ class Command(BaseCommand):
 
 
 def _instant(value: str) -> datetime.datetime:
-    moment = parse_datetime(value)
+    """`--since` as an aware instant; a naive one is in TIME_ZONE."""
+    try:
+        # Django's parsers return None for what is not shaped like a date, and raise
+        # ValueError for what is shaped like one but does not exist (2024-13-01).
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is not None:
+                moment = datetime.datetime.combine(day, datetime.time.min)
+    except ValueError as error:
+        raise CommandError(f"--since {value!r} is not a real date or time: {error}.") from None
     if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise CommandError(f"--since {value!r} is not a date (YYYY-MM-DD) or an ISO time.")
-        moment = datetime.datetime.combine(day, datetime.time.min)
+        raise CommandError(f"--since {value!r} is not a date (YYYY-MM-DD) or an ISO time.")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
