@@ -60,7 +60,7 @@ def prepare(name: str) -> float:
     postgres.drop(name)  # generated for other code or parameters: start again
     postgres.create(name)
     postgres.manage(name, "migrate", "--noinput")
-    postgres.manage(name, "seed_demo", "--password", environment.DEMO_PASSWORD)
+    postgres.manage(name, "seed_demo", "--password", environment.DEMO_PASSWORD, "--force")
     admin_data.generate(name, applicants=SIZES[name], with_contributions=name == LARGE)
     return time.perf_counter() - started
 

@@ -90,3 +90,11 @@ def test_reads_the_oldest_task_from_the_redis_broker(tmp_path):
         redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
     assert body["status"] == "ok"
     assert 0 < body["oldest_queued_task_age_s"] < 60
+
+
+@pytest.mark.django_db
+def test_a_plain_http_probe_is_answered_while_pages_redirect_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    login = client.get("/admin/login/")
+    assert login.status_code == 301 and login.url.startswith("https://")

@@ -117,3 +117,16 @@ def test_decisions_are_append_only(rita):
     with pytest.raises(ValidationError, match="cannot be deleted"):
         decision.delete()
     assert Decision.objects.get().note == ""
+
+
+def test_the_migrations_hold_every_model_change():
+    """A model edited without its migration would pass every test here and break deploys."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    except SystemExit:
+        pytest.fail("models changed without a migration:\n" + out.getvalue())

@@ -79,7 +79,7 @@ ADMIN_PAGES = {
 
 @pytest.mark.parametrize("username", ["admin", "staff", "reviewer", "officer"])
 def test_each_demo_user_logs_in_and_sees_only_what_the_role_allows(client, username):
-    call_command("seed_demo", password="demo-pass-123", stdout=StringIO())
+    call_command("seed_demo", password="demo-pass-123", force=True, stdout=StringIO())
     assert client.login(username=username, password="demo-pass-123")
     assert client.get("/admin/").status_code == 200
     for page, allowed in ADMIN_PAGES.items():
@@ -90,19 +90,39 @@ def test_each_demo_user_logs_in_and_sees_only_what_the_role_allows(client, usern
 def test_seed_demo_is_idempotent(django_user_model):
     from verifications.models import Applicant
 
-    call_command("seed_demo", password="a", stdout=StringIO())
-    call_command("seed_demo", password="b", stdout=StringIO())
+    call_command("seed_demo", password="a", force=True, stdout=StringIO())
+    call_command("seed_demo", password="b", force=True, stdout=StringIO())
     assert django_user_model.objects.count() == 4
     assert Applicant.objects.count() == 4
     assert django_user_model.objects.get(username="admin").is_superuser
     assert django_user_model.objects.get(username="officer").check_password("b")
 
 
-def test_seed_demo_prints_the_passwords(capsys):
-    call_command("seed_demo")
+def test_the_printed_passwords_log_in_through_the_login_form(client, capsys):
+    call_command("seed_demo", force=True)
     out = capsys.readouterr().out
-    assert "reviewer" in out and "Compliance reviewer" in out
     assert "Sample applicants: 4 (4 new)." in out
+    printed = {
+        line.split()[0]: line.split()[1]
+        for line in out.splitlines()
+        if line.startswith("  ") and line.split()[0] in {"admin", "staff", "reviewer", "officer"}
+    }
+    assert len(printed) == 4
+    for username, password in printed.items():
+        answer = client.post(
+            "/admin/login/?next=/admin/", {"username": username, "password": password}
+        )
+        assert answer.status_code == 302 and answer.url == "/admin/", username
+        client.logout()
+
+
+def test_seed_demo_refuses_what_looks_like_production(settings, django_user_model):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="looks like production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not django_user_model.objects.exists()
 
 
 def test_every_permission_a_role_lists_exists():

@@ -103,10 +103,28 @@ def test_a_bad_database_url_is_refused_with_a_clear_message():
     assert "DATABASE_URL is not a database URL Django understands" in result.stderr
 
 
-def test_a_bad_number_is_refused():
-    result = run_python(SHOW, **PRODUCTION, INVITE_TTL_DAYS="a week")
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("INVITE_TTL_DAYS", "a week", "INVITE_TTL_DAYS cannot be read as a whole number"),
+        ("Q_TIMEOUT", "1.5", "Q_TIMEOUT cannot be read as a whole number"),
+        ("DECISION_REASONS", "{approve", "DECISION_REASONS cannot be read as JSON"),
+    ],
+)
+def test_a_value_that_cannot_be_read_names_its_variable(name, value, expected):
+    result = run_python(SHOW, **{**PRODUCTION, name: value})
     assert result.returncode != 0
-    assert "invalid literal for int()" in result.stderr
+    assert f"ImproperlyConfigured: {expected}" in result.stderr
+
+
+def test_a_database_url_with_a_bad_port_is_refused_without_echoing_the_password():
+    url = "postgres://alice:hunter2-secret@db.internal:sixty/portal"
+    result = run_python(SHOW, **{**PRODUCTION, "DATABASE_URL": url})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL cannot be read (is the port a number?)" in (
+        result.stderr
+    )
+    assert "hunter2-secret" not in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,29 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class _Env(environ.Env):
+    """django-environ, but a value that cannot be read names its variable.
+
+    Plain django-environ lets `INVITE_TTL_DAYS=seven` escape as "invalid literal for int()",
+    which says neither which variable nor what it should be. The value itself is not echoed:
+    it may be a password.
+    """
+
+    _EXPECTED = {"int": "a whole number", "float": "a number", "loads": "JSON"}
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except (ValueError, TypeError) as error:
+            expected = self._EXPECTED.get(getattr(cast, "__name__", ""), "a valid value")
+            raise ImproperlyConfigured(
+                f"{var} cannot be read as {expected} ({type(error).__name__}). "
+                f"Check its value in the environment or .env (see README.md, Configuration)."
+            ) from None
+
+
+env = _Env()
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -88,7 +110,13 @@ def _database(url: str) -> dict:
             f"DATABASE_URL is not a database URL Django understands (scheme {scheme!r}); "
             "expected for example sqlite:///db.sqlite3 or postgres://user@host:5432/name"
         )
-    config = environ.Env.db_url_config(url)
+    try:
+        config = environ.Env.db_url_config(url)
+    except ValueError:  # e.g. a port that is not a number; never echo the URL (a password)
+        raise ImproperlyConfigured(
+            "DATABASE_URL cannot be read (is the port a number?); expected for example "
+            "postgres://user:password@host:5432/name"
+        ) from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # The web process and the worker share one SQLite file: take the write lock up
         # front and wait for it, so neither fails with "database is locked".
@@ -156,6 +184,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer probes its backends over plain HTTP; a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     # Production runs gunicorn behind a TLS-terminating proxy that sets X-Forwarded-Proto
     # (README, "Deploy"); without this every request would look like plain HTTP.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -70,7 +70,7 @@ def portal(tmp_path_factory):
     )
     manage("migrate", "--noinput", env=env)
     manage("collectstatic", "--noinput", env=env)
-    manage("seed_demo", "--password", "e2e-demo-password", env=env)
+    manage("seed_demo", "--password", "e2e-demo-password", "--force", env=env)
 
     sandbox_args = [PYTHON, "-m", "smile_sandbox", "--port", str(sandbox_port), "--quiet"]
     sandbox_args += ["--webhook-url", f"http://127.0.0.1:{web_port}/webhooks/smile/"]

@@ -7,9 +7,10 @@ are set on every run and printed, so whoever runs `make run` can log in.
 import datetime
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts import roles
@@ -67,9 +68,22 @@ class Command(BaseCommand):
             "--password",
             help="Use this password for every demo user instead of random ones (tests, demos).",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG=false (a demo or test database that runs production-like).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, password: str | None = None, **options) -> None:
+    def handle(self, *args, password: str | None = None, force: bool = False, **options) -> None:
+        if not settings.DEBUG and not force:
+            # Run by mistake on a production database, this would hand out a superuser
+            # `admin` with a password printed on a terminal.
+            raise CommandError(
+                "seed_demo sets the passwords of the users admin, staff, reviewer and officer "
+                "and makes admin a superuser. DEBUG is false, so this looks like production: "
+                "nothing was changed. Pass --force if this is a demo or test database."
+            )
         sync_roles()  # the groups normally exist from the migrations; make sure of it
         User = get_user_model()
         lines = []
@@ -88,11 +102,11 @@ class Command(BaseCommand):
             lines.append(f"  {username:<10} {chosen:<20} {role or 'superuser'}")
 
         created = 0
-        admin = User.objects.get(username="staff")
+        staff = User.objects.get(username="staff")
         for fields in DEMO_APPLICANTS:
             _, was_created = Applicant.objects.get_or_create(
                 external_reference=fields["external_reference"],
-                defaults={**fields, "created_by": admin},
+                defaults={**fields, "created_by": staff},
             )
             created += was_created
 
