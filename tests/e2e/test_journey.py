@@ -126,9 +126,15 @@ def test_the_whole_journey(browser, portal):
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
     assert {row["provider"] for row in rows} == {"sss_ph", "upwork"}
 
-    # Nothing failed on the way.
+    # Nothing failed on the way, and the data came through Smile's signed webhooks.
     admin = browser.new_context().new_page()
     log_in(admin, base, "admin")
+    for event_type in ("ACCOUNT_CONNECTED", "TASK_FINISHED"):
+        admin.goto(
+            base + "/admin/verifications/webhookevent/"
+            f"?status__exact=processed&event_type__exact={event_type}&q=Palomero"
+        )
+        expect(admin.locator("#changelist")).to_contain_text("2 webhook events")
     admin.goto(base + "/admin/verifications/webhookevent/?status__exact=failed")
     expect(admin.locator("#changelist")).to_contain_text("0 webhook events")
     assert requests.get(base + "/healthz", timeout=10).json()["status"] == "ok"
