@@ -5,6 +5,7 @@ import itertools
 import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from tests import factories
@@ -212,13 +213,121 @@ def test_two_reviewers_pressing_next_at_once_never_get_the_same_applicant(rita, 
     assert len(set(taken)) == 2
 
 
+def test_next_in_my_queue_goes_on_while_others_take_the_applicants_it_saw(rita, victor):
+    waiting = [factories.applicant(status=Status.READY) for _ in range(25)]
+    raced = []
+
+    def victor_is_quicker(execute, sql, params, many, context):
+        # Victor's "Next" presses land between Rita reading the queue and claiming an
+        # applicant: he takes the 24 oldest, more than any fixed batch Rita might have read.
+        if sql.startswith("UPDATE") and not raced:
+            raced.append(sql)
+            Applicant.objects.filter(pk__in=[p.pk for p in waiting[:24]]).update(assigned_to=victor)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(victor_is_quicker):
+        taken = review.next_in_queue(rita)
+    assert taken == waiting[24]
+    assert raced
+
+
 def test_assigning_and_unassigning_are_audited(ready, victor, rita):
     review.unassign(ready, by=rita)
     review.assign(ready, victor, by=victor)
     with pytest.raises(review.DecisionRefused, match="Only a supervisor assigns"):
         review.assign(ready, rita, by=victor)
-    actions = list(AuditEntry.objects.order_by("at").values_list("action", "actor__username"))
-    assert actions == [("unassigned", "rita"), ("assigned", "victor")]
+    actions = list(
+        AuditEntry.objects.order_by("at").values_list("action", "actor__username", "what")
+    )
+    assert actions == [("unassigned", "rita", "from rita"), ("assigned", "victor", "to victor")]
+
+
+def test_a_reviewer_cannot_take_over_a_colleagues_applicant(ready, rita, victor):
+    with pytest.raises(review.DecisionRefused) as refusal:
+        review.assign(ready, victor, by=victor)
+    assert str(refusal.value) == (
+        "George Palomero is already assigned to rita; only a supervisor reassigns an applicant."
+    )
+    ready.refresh_from_db()
+    assert ready.assigned_to == rita
+    assert not AuditEntry.objects.exists()
+    with pytest.raises(review.DecisionRefused, match="Only the reviewer this applicant is"):
+        decide(ready, victor)
+
+
+def test_a_reviewer_cannot_unassign_a_colleague(ready, victor):
+    with pytest.raises(review.DecisionRefused, match="Only the assigned reviewer or a supervisor"):
+        review.unassign(ready, by=victor)
+    ready.refresh_from_db()
+    assert ready.assigned_to is not None
+
+
+def test_assigning_to_yourself_again_is_harmless(ready, rita):
+    review.assign(ready, rita, by=rita)
+    ready.refresh_from_db()
+    assert ready.assigned_to == rita
+
+
+def test_a_supervisor_reassigns_to_a_named_reviewer_and_unassigns(ready, rita, victor, susan):
+    review.assign(ready, victor, by=susan)
+    ready.refresh_from_db()
+    assert ready.assigned_to == victor
+    review.unassign(ready, by=susan)
+    ready.refresh_from_db()
+    assert ready.assigned_to is None
+    entries = list(
+        AuditEntry.objects.order_by("at").values_list("action", "actor__username", "what")
+    )
+    assert entries == [
+        ("assigned", "susan", "to victor (was rita)"),
+        ("unassigned", "susan", "from victor"),
+    ]
+
+
+def test_only_reviewers_can_be_assigned(ready, susan, omar):
+    with pytest.raises(review.DecisionRefused, match="omar is not a compliance reviewer"):
+        review.assign(ready, omar, by=susan)
+
+
+def test_the_reviewers_a_supervisor_chooses_from(rita, victor, susan, sam, omar, admin_user):
+    victor.is_active = False
+    victor.save()
+    assert list(review.reviewers().values_list("username", flat=True)) == [
+        "admin",
+        "rita",
+        "susan",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_assigning_themselves_at_once_one_wins(rita, victor):
+    person = factories.applicant(status=Status.READY)
+    outcomes, start = {}, threading.Barrier(2)
+
+    def take(reviewer):
+        start.wait()
+        try:
+            review.assign(person, reviewer, by=reviewer)
+            outcomes[reviewer.username] = "assigned"
+        except review.DecisionRefused as refusal:
+            outcomes[reviewer.username] = str(refusal)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(reviewer,)) for reviewer in (rita, victor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    person.refresh_from_db()
+    winner = person.assigned_to.username
+    loser = ({"rita", "victor"} - {winner}).pop()
+    assert outcomes[winner] == "assigned"
+    assert outcomes[loser] == (
+        f"George Palomero is already assigned to {winner}; "
+        "only a supervisor reassigns an applicant."
+    )
+    assert AuditEntry.objects.filter(action="assigned").count() == 1
 
 
 def months_ago(today, n):

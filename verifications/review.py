@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from verifications import audit, history
@@ -48,24 +49,78 @@ def reason_choices(outcome: str) -> list[tuple[str, str]]:
 # --- Queue ----------------------------------------------------------------------------------
 
 
-def assign(applicant: Applicant, reviewer: AbstractBaseUser, *, by: AbstractBaseUser) -> None:
+def may_supervise(user: AbstractBaseUser) -> bool:
+    return user.has_perm("verifications.supervise_review")
+
+
+def reviewers() -> QuerySet:
+    """Active users who may decide: whom a supervisor can assign an applicant to."""
+    User = get_user_model()
+    perm = Q(codename="decide_applicant", content_type__app_label="verifications")
+    holders = (
+        Q(is_superuser=True)
+        | Q(groups__permissions__in=Permission.objects.filter(perm))
+        | Q(user_permissions__in=Permission.objects.filter(perm))
+    )
+    return (
+        User.objects.filter(holders, is_active=True, is_staff=True).distinct().order_by("username")
+    )
+
+
+def assign(applicant: Applicant, reviewer: AbstractBaseUser, *, by: AbstractBaseUser) -> Applicant:
+    """Assign `applicant` to `reviewer`, or raise DecisionRefused saying why not.
+
+    A reviewer takes only an unassigned applicant (or one already theirs): taking over a
+    colleague's would let anyone decide anything with one extra click. A supervisor may
+    assign to anyone and reassign. Conditional, like "Next in my queue": of two reviewers
+    pressing "Assign to me" at once, one wins and the other is told who has it.
+    """
     if not reviewer.has_perm("verifications.decide_applicant"):
         raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
-    if by != reviewer and not by.has_perm("verifications.supervise_review"):
+    supervisor = may_supervise(by)
+    if by != reviewer and not supervisor:
         raise DecisionRefused("Only a supervisor assigns applicants to someone else.")
-    now = timezone.now()
-    Applicant.objects.filter(pk=applicant.pk).update(assigned_to=reviewer, assigned_at=now)
-    applicant.assigned_to, applicant.assigned_at = reviewer, now
-    audit.record(by, audit.Action.ASSIGNED, applicant=applicant, what=f"to {reviewer}")
+    with transaction.atomic():
+        previous = (
+            Applicant.objects.filter(pk=applicant.pk)
+            .values_list("assigned_to__username", flat=True)
+            .first()
+        )
+        rows = Applicant.objects.filter(pk=applicant.pk)
+        if not supervisor:
+            rows = rows.filter(Q(assigned_to__isnull=True) | Q(assigned_to=reviewer))
+        now = timezone.now()
+        if not rows.update(assigned_to=reviewer, assigned_at=now):
+            holder = Applicant.objects.filter(pk=applicant.pk).values_list(
+                "assigned_to__username", flat=True
+            )
+            raise DecisionRefused(
+                f"{applicant} is already assigned to {holder.first() or 'someone else'}; "
+                "only a supervisor reassigns an applicant."
+            )
+        applicant.assigned_to, applicant.assigned_at = reviewer, now
+        audit.record(
+            by,
+            audit.Action.ASSIGNED,
+            applicant=applicant,
+            what=f"to {reviewer}" + (f" (was {previous})" if previous else ""),
+            previous=previous,
+        )
+    return applicant
 
 
 def unassign(applicant: Applicant, *, by: AbstractBaseUser) -> None:
-    if applicant.assigned_to_id != by.pk and not by.has_perm("verifications.supervise_review"):
-        raise DecisionRefused("Only the assigned reviewer or a supervisor unassigns.")
-    previous = applicant.assigned_to
-    Applicant.objects.filter(pk=applicant.pk).update(assigned_to=None, assigned_at=None)
-    applicant.assigned_to = applicant.assigned_at = None
-    audit.record(by, audit.Action.UNASSIGNED, applicant=applicant, what=f"from {previous}")
+    with transaction.atomic():
+        rows = Applicant.objects.filter(pk=applicant.pk, assigned_to__isnull=False)
+        if not may_supervise(by):
+            rows = rows.filter(assigned_to=by)
+        previous = rows.values_list("assigned_to__username", flat=True).first()
+        # Conditional on who holds it, so a reviewer never unassigns someone who took it
+        # over meanwhile.
+        if previous is None or not rows.update(assigned_to=None, assigned_at=None):
+            raise DecisionRefused("Only the assigned reviewer or a supervisor unassigns.")
+        applicant.assigned_to = applicant.assigned_at = None
+        audit.record(by, audit.Action.UNASSIGNED, applicant=applicant, what=f"from {previous}")
 
 
 def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
@@ -73,11 +128,13 @@ def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
     if not reviewer.has_perm("verifications.decide_applicant"):
         raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
     waiting = Applicant.objects.filter(status=Status.READY, assigned_to__isnull=True)
-    for candidate in waiting.order_by("created_at", "pk").values_list("pk", flat=True)[:20]:
-        # Conditional: two reviewers pressing "Next" at once never get the same applicant.
-        now = timezone.now()
+    oldest = waiting.order_by("created_at", "pk").values_list("pk", flat=True)
+    # Conditional: two reviewers pressing "Next" at once never get the same applicant. When
+    # another reviewer wins the oldest, it is no longer waiting and the loop reads the next
+    # oldest; each lost round means someone else was served, so the loop ends.
+    while (candidate := oldest.first()) is not None:
         taken = Applicant.objects.filter(pk=candidate, assigned_to__isnull=True).update(
-            assigned_to=reviewer, assigned_at=now
+            assigned_to=reviewer, assigned_at=timezone.now()
         )
         if taken:
             applicant = Applicant.objects.get(pk=candidate)
@@ -125,9 +182,7 @@ def decide(
         raise DecisionRefused(f"Choose one of the reasons for “{Outcome(outcome).label}”.")
     with transaction.atomic():
         applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
-        if applicant.assigned_to_id != reviewer.pk and not reviewer.has_perm(
-            "verifications.supervise_review"
-        ):
+        if applicant.assigned_to_id != reviewer.pk and not may_supervise(reviewer):
             raise DecisionRefused(
                 "Only the reviewer this applicant is assigned to (or a supervisor) decides; "
                 "assign it to yourself first."

@@ -145,9 +145,17 @@ class ReviewQueueMixin:
         )
 
     def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Assign to me, or (a supervisor's form) to the reviewer named in `reviewer`."""
         self._post_by_reviewer(request)
         applicant = get_object_or_404(Applicant, pk=pk)
-        self._refusable(request, lambda: review.assign(applicant, request.user, by=request.user))
+        reviewer = request.user
+        if request.POST.get("reviewer"):
+            reviewer = review.reviewers().filter(pk=request.POST["reviewer"]).first()
+            if reviewer is None:
+                self.message_user(request, "Choose one of the reviewers listed.", messages.ERROR)
+                return self._back(pk)
+        if self._refusable(request, lambda: review.assign(applicant, reviewer, by=request.user)):
+            self.message_user(request, f"{applicant} is now assigned to {reviewer}.")
         return self._back(pk)
 
     def unassign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -203,6 +211,9 @@ class ReviewQueueMixin:
             "decision_form": DecisionForm() if can_decide else None,
             "approval_concerns": review.approval_concerns(applicant) if can_decide else [],
             "is_mine": applicant.assigned_to_id == request.user.pk,
+            "reviewers": review.reviewers()
+            if can_decide and review.may_supervise(request.user)
+            else None,
         }
 
 
