@@ -434,3 +434,71 @@ def test_a_sync_from_the_sandbox_sets_the_review_state(smile_sandbox):
     assert {row.field: row.verdict for row in found.comparison}["name"] == "partial"
     assert {row.field: row.verdict for row in found.comparison}["date_of_birth"] == "match"
     assert not george.flag_identity_mismatch
+
+
+@pytest.fixture
+def george_at_smile(ready):
+    """Rita's applicant, with an identity from Smile that agrees with what he stated."""
+    from verifications.models import Identity
+
+    Applicant.objects.filter(pk=ready.pk).update(date_of_birth=datetime.date(1970, 8, 24))
+    Identity.objects.create(
+        account=ready.linked_accounts.get(),
+        smile_id="i-george",
+        full_name="George Cimafranca Palomero, Jr",
+        dob=datetime.date(1970, 8, 24),
+        raw={},
+    )
+    review.refresh_review_state(ready)
+    ready.refresh_from_db()
+    assert not ready.flag_identity_mismatch
+    return ready
+
+
+def test_approval_compares_the_stated_identity_as_it_is_now(george_at_smile, rita):
+    person = george_at_smile
+    assert review.approval_concerns(person) == []
+    # Someone corrects the stated date of birth with the ORM (a shell, a script): the stored
+    # flag is stale, the approval rule is not.
+    Applicant.objects.filter(pk=person.pk).update(date_of_birth=datetime.date(1985, 1, 1))
+    with pytest.raises(review.DecisionRefused) as refusal:
+        decide(person, rita)
+    assert (
+        "Unresolved flag: identity mismatch, the date of birth differs "
+        "(stated 1985-01-01, Smile 1970-08-24)." in str(refusal.value)
+    )
+    decide(person, rita, override_note="Birth certificate seen: 1970-08-24.")
+
+
+def test_a_corrected_mismatch_needs_no_override_though_the_stored_flag_says_so(
+    george_at_smile, rita
+):
+    Applicant.objects.filter(pk=george_at_smile.pk).update(flag_identity_mismatch=True)
+    george_at_smile.refresh_from_db()
+    assert review.approval_concerns(george_at_smile) == []
+    decide(george_at_smile, rita)
+    assert Decision.objects.get().override_note == ""
+
+
+def test_a_date_of_birth_with_day_and_month_swapped_needs_an_override(george_at_smile, rita):
+    person = george_at_smile
+    Applicant.objects.filter(pk=person.pk).update(date_of_birth=datetime.date(1970, 8, 4))
+    from verifications.models import Identity
+
+    Identity.objects.update(dob=datetime.date(1970, 4, 8))
+    review.refresh_review_state(person)
+    person.refresh_from_db()
+    assert person.flag_identity_mismatch
+    assert review.approval_concerns(person) == [
+        "Unresolved flag: identity mismatch, the date of birth has day and month swapped "
+        "(stated 1970-08-04, Smile 1970-04-08)."
+    ]
+    with pytest.raises(review.DecisionRefused, match="day and month swapped"):
+        decide(person, rita)
+
+
+def test_a_partial_name_needs_no_override(george_at_smile):
+    # "George Palomero" against "George Cimafranca Palomero, Jr": how people fill in forms.
+    comparison = review.evidence(george_at_smile).comparison
+    assert {row.field: row.verdict for row in comparison}["name"] == "partial"
+    assert review.approval_concerns(george_at_smile) == []

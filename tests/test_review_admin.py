@@ -385,3 +385,79 @@ def test_reviewers_do_not_see_the_supervisors_form(client, rita, person):
     page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
     assert 'id="assign-form"' not in page
     assert "Assign to me" in page
+
+
+def change_form(person, **changes):
+    """The applicant's change form as Sam submits it: every stated field, no inline rows."""
+    data = {
+        "first_name": person.first_name,
+        "middle_name": person.middle_name,
+        "last_name": person.last_name,
+        "suffix": person.suffix,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
+        "address": person.address,
+        "email": person.email,
+        "phone": person.phone,
+        "external_reference": person.external_reference,
+        "invites-TOTAL_FORMS": "0",
+        "invites-INITIAL_FORMS": "0",
+        "linked_accounts-TOTAL_FORMS": "0",
+        "linked_accounts-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+def test_editing_the_stated_date_of_birth_updates_the_flags_and_the_approval_rule(
+    client, sam, rita, person
+):
+    import datetime
+
+    from verifications import review
+    from verifications.models import Identity
+
+    account = factories.linked_account(person, last_synced_at=timezone.now())
+    Identity.objects.create(
+        account=account,
+        smile_id="i-1",
+        full_name="George Palomero",
+        dob=datetime.date(1970, 8, 24),
+        raw={},
+    )
+    Applicant.objects.filter(pk=person.pk).update(
+        date_of_birth=datetime.date(1970, 8, 24), assigned_to=rita
+    )
+    person.refresh_from_db()
+    client.force_login(sam)
+    saved = client.post(
+        f"{A}applicant/{person.pk}/change/", change_form(person, date_of_birth="1985-01-01")
+    )
+    assert saved.status_code == 302
+    person.refresh_from_db()
+    assert person.flag_identity_mismatch
+
+    client.force_login(rita)
+    queue = client.get(A + "applicant/?flag=flag_identity_mismatch").content.decode()
+    assert f"/applicant/{person.pk}/change/" in queue
+    refused = client.post(
+        f"{A}applicant/{person.pk}/decide/",
+        {"outcome": "approve", "reason_code": "verified"},
+        follow=True,
+    )
+    assert (
+        "the date of birth differs (stated 1985-01-01, Smile 1970-08-24)"
+        in refused.content.decode()
+    )
+    assert not Decision.objects.exists()
+
+    client.force_login(sam)
+    client.post(
+        f"{A}applicant/{person.pk}/change/", change_form(person, date_of_birth="1970-08-24")
+    )
+    person.refresh_from_db()
+    assert not person.flag_identity_mismatch
+    assert review.approval_concerns(person) == []
+    client.force_login(rita)
+    client.post(
+        f"{A}applicant/{person.pk}/decide/", {"outcome": "approve", "reason_code": "verified"}
+    )
+    assert Decision.objects.get().override_note == ""

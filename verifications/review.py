@@ -30,6 +30,8 @@ OUTCOME_STATUS = {
     Outcome.REJECT: Status.REJECTED,
     Outcome.REQUEST_INFO: Status.MORE_INFO,
 }
+# The identity fields whose disagreement raises the identity-mismatch flag.
+IDENTITY_FLAG_FIELDS = ("name", "date_of_birth")
 # The kinds a reviewer needs before deciding, as the queue shows them.
 COMPLETENESS_KINDS = {
     Kind.IDENTITIES: "Identity",
@@ -146,7 +148,12 @@ def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
 # --- Decisions ------------------------------------------------------------------------------
 
 
-def approval_concerns(applicant: Applicant, *, now: datetime.datetime | None = None) -> list[str]:
+def approval_concerns(
+    applicant: Applicant,
+    *,
+    now: datetime.datetime | None = None,
+    comparison: list[FieldComparison] | None = None,
+) -> list[str]:
     """Why approving now needs an explicit override note (stale data, unresolved flags)."""
     now = now or timezone.now()
     concerns = []
@@ -159,8 +166,39 @@ def approval_concerns(applicant: Applicant, *, now: datetime.datetime | None = N
             concerns.append(
                 f"The data of {account.provider_id} is older than {settings.DATA_STALE_DAYS} days."
             )
-    for _field, label in flags(applicant):
-        concerns.append(f"Unresolved flag: {label.lower()}.")
+    # The identity is compared now, not read from the stored flag: staff may have corrected
+    # what the applicant stated since the last sync, one way or the other.
+    if comparison is None:
+        identities = Identity.objects.filter(account__applicant=applicant).defer("raw")
+        comparison = compare_identity(applicant, list(identities))
+    concerns.extend(identity_concerns(comparison))
+    for field, label in flags(applicant):
+        if field != "flag_identity_mismatch":
+            concerns.append(f"Unresolved flag: {label.lower()}.")
+    return concerns
+
+
+def identity_concerns(comparison: list[FieldComparison]) -> list[str]:
+    """What in the stated-vs-Smile comparison must be explained before approving.
+
+    A name or date of birth that differs; and a date of birth with day and month swapped,
+    which is likely a typing slip but leaves the true date unconfirmed. A partial name
+    (middle name or suffix left out) is how people fill in forms and needs no note.
+    """
+    concerns = []
+    for row in comparison:
+        if row.field not in IDENTITY_FLAG_FIELDS:
+            continue
+        if row.verdict == Verdict.MISMATCH:
+            why = "differs"
+        elif row.field == "date_of_birth" and row.verdict == Verdict.PARTIAL:
+            why = "has day and month swapped"
+        else:
+            continue
+        concerns.append(
+            f"Unresolved flag: identity mismatch, the {row.label.lower()} {why} "
+            f"(stated {row.stated or '—'}, Smile {row.smile or '—'})."
+        )
     return concerns
 
 
@@ -287,11 +325,7 @@ def refresh_review_state(applicant: Applicant, *, today: datetime.date | None = 
     """Recompute the flags and data completeness the queue shows, after data changed."""
     today = today or timezone.localdate()
     found = evidence(applicant, today=today)
-    identity_problem = any(
-        row.verdict == Verdict.MISMATCH
-        for row in found.comparison
-        if row.field in ("name", "date_of_birth")
-    )
+    identity_problem = bool(identity_concerns(found.comparison))
     recent_gap = any(gap.last_day >= history.add_months(today, -24) for gap in found.long_gaps)
     Applicant.objects.filter(pk=applicant.pk).update(
         flag_identity_mismatch=identity_problem,

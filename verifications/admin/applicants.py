@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from verifications import audit, background, invites, models
+from verifications import audit, background, invites, models, review
 from verifications.admin.base import ReadOnlyAdmin, ReadOnlyInline
 from verifications.admin.review import AssignedFilter, FlagFilter, ProviderFilter, ReviewQueueMixin
 from verifications.smile import SmileClient, SmileError
@@ -154,6 +154,10 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             self._create_smile_user(request, obj)
+        elif form.has_changed():
+            # A corrected date of birth or name changes the identity verdict: the queue's
+            # flags follow now, not at the next sync.
+            review.refresh_review_state(obj)
 
     def _create_smile_user(self, request: HttpRequest, applicant: models.Applicant) -> bool:
         try:

@@ -202,14 +202,19 @@ class ReviewQueueMixin:
             request.user, audit.Action.VIEWED_SMILE_DATA, applicant=applicant, what=request.path
         )
         can_decide = self.has_decide_permission(request)
+        evidence = review.evidence(applicant)
         return {
-            "evidence": review.evidence(applicant),
+            "evidence": evidence,
             "completeness": review.completeness_rows(applicant),
             "flags": review.flags(applicant),
             "decisions": applicant.decisions.select_related("decided_by").order_by("-decided_at"),
             "can_decide": can_decide,
             "decision_form": DecisionForm() if can_decide else None,
-            "approval_concerns": review.approval_concerns(applicant) if can_decide else [],
+            "approval_concerns": (
+                review.approval_concerns(applicant, comparison=evidence.comparison)
+                if can_decide
+                else []
+            ),
             "is_mine": applicant.assigned_to_id == request.user.pk,
             "reviewers": review.reviewers()
             if can_decide and review.may_supervise(request.user)
