@@ -502,3 +502,49 @@ def test_a_partial_name_needs_no_override(george_at_smile):
     comparison = review.evidence(george_at_smile).comparison
     assert {row.field: row.verdict for row in comparison}["name"] == "partial"
     assert review.approval_concerns(george_at_smile) == []
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda rows: rows.update(what="tampered"),
+        lambda rows: rows.delete(),
+        lambda rows: rows.model.objects.all().delete(),
+        lambda rows: rows.model.objects.bulk_update([rows.get()], ["what"]),
+    ],
+    ids=["update", "delete", "delete-all", "bulk-update"],
+)
+def test_the_audit_log_refuses_bulk_changes_and_deletes(rita, tamper):
+    from django.core.exceptions import ValidationError
+
+    from verifications import audit
+
+    entry = audit.record(rita, audit.Action.ASSIGNED, what="to rita")
+    with pytest.raises(ValidationError, match=r"audit entry records cannot be (changed|deleted)"):
+        tamper(AuditEntry.objects.filter(pk=entry.pk))
+    assert list(AuditEntry.objects.values_list("what", flat=True)) == ["to rita"]
+
+
+def test_an_audit_entry_once_written_cannot_be_saved_or_deleted(rita):
+    from django.core.exceptions import ValidationError
+
+    from verifications import audit
+
+    entry = audit.record(rita, audit.Action.ASSIGNED, what="to rita")
+    entry.what = "tampered"
+    with pytest.raises(ValidationError, match="audit entry records cannot be changed"):
+        entry.save()
+    with pytest.raises(ValidationError, match="audit entry records cannot be deleted"):
+        entry.delete()
+    assert AuditEntry.objects.get().what == "to rita"
+
+
+def test_decisions_refuse_bulk_changes_and_deletes(ready, rita):
+    from django.core.exceptions import ValidationError
+
+    decide(ready, rita, "reject", "withdrawn")
+    with pytest.raises(ValidationError, match="decision records cannot be changed"):
+        Decision.objects.update(outcome="approve")
+    with pytest.raises(ValidationError, match="decision records cannot be deleted"):
+        ready.decisions.all().delete()
+    assert Decision.objects.get().outcome == "reject"
