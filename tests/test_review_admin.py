@@ -461,3 +461,16 @@ def test_editing_the_stated_date_of_birth_updates_the_flags_and_the_approval_rul
         f"{A}applicant/{person.pk}/decide/", {"outcome": "approve", "reason_code": "verified"}
     )
     assert Decision.objects.get().override_note == ""
+
+
+def test_saving_the_change_form_is_not_a_view_of_smile_data(client, admin_user, person):
+    client.force_login(admin_user)
+    client.get(f"{A}applicant/{person.pk}/change/")
+    assert AuditEntry.objects.filter(action="viewed_smile_data").count() == 1
+    saved = client.post(f"{A}applicant/{person.pk}/change/", change_form(person, suffix="Jr"))
+    assert saved.status_code == 302
+    assert AuditEntry.objects.filter(action="viewed_smile_data").count() == 1
+    # A form sent back with an error shows the page, Smile's data included: that is a view.
+    refused = client.post(f"{A}applicant/{person.pk}/change/", change_form(person, email="x"))
+    assert refused.status_code == 200 and 'id="identity-comparison"' in refused.content.decode()
+    assert AuditEntry.objects.filter(action="viewed_smile_data").count() == 2

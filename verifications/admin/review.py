@@ -194,13 +194,19 @@ class ReviewQueueMixin:
     def _back(self, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:verifications_applicant_change", args=[pk]))
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Audited here, where the page is drawn, not where its context is built: a saved
+        # change form redirects without showing anything and must not count as a view.
+        if obj is not None and context.get("evidence"):
+            audit.record(
+                request.user, audit.Action.VIEWED_SMILE_DATA, applicant=obj, what=request.path
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def review_context(self, request: HttpRequest, applicant: Applicant) -> dict:
-        """The review panel: shown to those who may see Smile's data; the view is audited."""
+        """The review panel, for those who may see Smile's data (audited when shown)."""
         if not request.user.has_perm("verifications.view_smile_data"):
             return {}
-        audit.record(
-            request.user, audit.Action.VIEWED_SMILE_DATA, applicant=applicant, what=request.path
-        )
         can_decide = self.has_decide_permission(request)
         evidence = review.evidence(applicant)
         return {
