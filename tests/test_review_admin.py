@@ -474,3 +474,30 @@ def test_saving_the_change_form_is_not_a_view_of_smile_data(client, admin_user, 
     refused = client.post(f"{A}applicant/{person.pk}/change/", change_form(person, email="x"))
     assert refused.status_code == 200 and 'id="identity-comparison"' in refused.content.decode()
     assert AuditEntry.objects.filter(action="viewed_smile_data").count() == 2
+
+
+def test_the_queue_and_the_panel_show_sync_times_in_local_time_with_the_offset(
+    client, rita, person
+):
+    import datetime
+
+    from verifications import review
+    from verifications.models import SyncRun
+
+    at = (timezone.now() - datetime.timedelta(days=1)).replace(tzinfo=datetime.UTC)
+    manila = f"{at + datetime.timedelta(hours=8):%Y-%m-%d %H:%M} UTC+08:00"  # no summer time
+    account = factories.linked_account(person)
+    SyncRun.objects.create(
+        account=account,
+        kinds=["IDENTITIES"],
+        trigger="manual",
+        status="succeeded",
+        started_at=at,
+        finished_at=at,
+    )
+    review.refresh_review_state(person)
+    client.force_login(rita)
+    queue = client.get(A + "applicant/").content.decode()
+    assert f'title="last sync {manila}"' in queue
+    page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert f"Identity: synced ({manila})" in page

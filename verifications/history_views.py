@@ -95,7 +95,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, Decimal | int):
         return str(value)  # numbers we wrote ourselves: a negative amount stays a number
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    # Spreadsheets skip leading blanks (" =1+1", "\n=1+1") before reading a formula.
+    defuse = text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START)
+    return "'" + text if defuse else text
 
 
 def _csv_response(
@@ -317,9 +319,9 @@ def timeline_chart(timeline: Timeline, *, today: datetime.date) -> Chart | None:
         mark(
             gap.start,
             gap.last_day,
-            f"Gap of {gap.tenure}{' (ongoing)' if gap.ongoing else ''}: "
+            f"Gap of {gap.length}{' (ongoing)' if gap.ongoing else ''}: "
             f"no recorded job {gap.start} to {gap.last_day}",
-            f"Gap {gap.tenure}",
+            f"Gap {gap.length}",
         )
         for gap in timeline.long_gaps
     )

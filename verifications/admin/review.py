@@ -16,6 +16,7 @@ from django.utils.html import format_html_join
 
 from verifications import audit, models, review
 from verifications.admin.base import ReadOnlyAdmin
+from verifications.history.dates import format_instant
 from verifications.models import Applicant, Decision
 
 
@@ -91,7 +92,7 @@ class ReviewQueueMixin:
             (
                 (
                     row["state"],
-                    f"last sync {row['at']:%Y-%m-%d %H:%M}" if row["at"] else "never synced",
+                    f"last sync {format_instant(row['at'])}" if row["at"] else "never synced",
                     row["label"],
                     row["state"],
                 )
