@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
-from tests.test_history_pages import maria, month
-from verifications.models import Decision, Identity
+from tests.test_connect_browser import log_in
+from tests.test_history_pages import approved, maria, month
+from verifications.models import Identity
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -110,14 +111,7 @@ def test_the_report_prints_on_one_a4_page_without_the_admin_chrome(page, portal_
     Identity.objects.create(
         account=gig, smile_id="i-maria", full_name="Maria Santos", emails=[], raw={}
     )
-    Decision.objects.create(
-        applicant=person,
-        outcome="approve",
-        reason_code="verified",
-        from_status="ready",
-        to_status="approved",
-        decided_by=rita,
-    )
+    approved(person, rita)
     base = portal_url
     report_url = reverse("history:history_report", args=[person.pk])
     page.goto(f"{base}/admin/login/?next={report_url}")
@@ -191,21 +185,9 @@ def print_pages(page) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_georges_report_prints_on_one_a4_page(page, portal_url, omar, rita, synced_george):
     # George as the sandbox has him: nine jobs over thirty years, two accounts, overlaps.
-    george = synced_george
-    Decision.objects.create(
-        applicant=george,
-        outcome="approve",
-        reason_code="verified",
-        from_status="ready",
-        to_status="approved",
-        decided_by=rita,
-    )
-    report_url = reverse("history:history_report", args=[george.pk])
-    page.goto(f"{portal_url}/admin/login/?next={report_url}")
-    page.fill("#id_username", "omar")
-    page.fill("#id_password", "pw-omar")
-    page.click("input[type=submit]")
-    page.wait_for_url(portal_url + report_url)
+    approved(synced_george, rita)
+    log_in(page, portal_url, omar)
+    page.goto(portal_url + reverse("history:history_report", args=[synced_george.pk]))
     jobs = page.get_by_test_id("employment-table").locator("tbody tr")
     assert jobs.count() == 9  # every job is on the page, none cut to make it fit
     assert page.get_by_test_id("timeline").get_by_test_id("timeline-bar").count() == 9

@@ -74,6 +74,19 @@ def maria(today: datetime.date, **fields):
     return person
 
 
+def approved(person, by, **fields) -> Decision:
+    """An approval already on record, as the report shows it."""
+    return Decision.objects.create(
+        applicant=person,
+        outcome="approve",
+        reason_code="verified",
+        from_status="ready",
+        to_status="approved",
+        decided_by=by,
+        **fields,
+    )
+
+
 @pytest.fixture
 def today() -> datetime.date:
     return timezone.localdate()
@@ -218,15 +231,7 @@ def test_times_carry_their_utc_offset_not_an_ambiguous_abbreviation(client, omar
     person = maria(today)
     synced = datetime.datetime(2026, 12, 1, 8, 59, tzinfo=datetime.UTC)
     LinkedAccount.objects.filter(applicant=person).update(last_synced_at=synced)
-    Decision.objects.create(
-        applicant=person,
-        outcome="approve",
-        reason_code="verified",
-        from_status="ready",
-        to_status="approved",
-        decided_by=rita,
-        decided_at=synced,
-    )
+    approved(person, rita, decided_at=synced)
     client.force_login(omar)
     for name in ("history", "history_report"):
         html = client.get(url(name, person)).content.decode()
