@@ -262,6 +262,12 @@ def test_a_reviewer_cannot_unassign_a_colleague(ready, victor):
     assert ready.assigned_to is not None
 
 
+def test_unassigning_nobody_says_so(susan):
+    person = factories.applicant(status=Status.READY)
+    with pytest.raises(review.DecisionRefused, match="George Palomero is not assigned to anyone"):
+        review.unassign(person, by=susan)
+
+
 def test_assigning_to_yourself_again_is_harmless(ready, rita):
     review.assign(ready, rita, by=rita)
     ready.refresh_from_db()

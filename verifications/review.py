@@ -69,60 +69,64 @@ def reviewers() -> QuerySet:
     )
 
 
+def _holder(applicant: Applicant) -> tuple[int | None, str | None]:
+    """Who holds the applicant now, as stored: (user id, username) or (None, None)."""
+    return Applicant.objects.values_list("assigned_to", "assigned_to__username").get(
+        pk=applicant.pk
+    )
+
+
 def assign(applicant: Applicant, reviewer: AbstractBaseUser, *, by: AbstractBaseUser) -> Applicant:
     """Assign `applicant` to `reviewer`, or raise DecisionRefused saying why not.
 
     A reviewer takes only an unassigned applicant (or one already theirs): taking over a
     colleague's would let anyone decide anything with one extra click. A supervisor may
-    assign to anyone and reassign. Conditional, like "Next in my queue": of two reviewers
-    pressing "Assign to me" at once, one wins and the other is told who has it.
+    assign to anyone and reassign. The update is conditional on the holder read first, like
+    "Next in my queue": of two people assigning at once one wins, the other is told who has it.
     """
     if not reviewer.has_perm("verifications.decide_applicant"):
         raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
     supervisor = may_supervise(by)
     if by != reviewer and not supervisor:
         raise DecisionRefused("Only a supervisor assigns applicants to someone else.")
-    with transaction.atomic():
-        previous = (
-            Applicant.objects.filter(pk=applicant.pk)
-            .values_list("assigned_to__username", flat=True)
-            .first()
+    holder, holder_name = _holder(applicant)
+    now = timezone.now()
+    taken = holder in (None, reviewer.pk) or supervisor
+    if taken:
+        rows = Applicant.objects.filter(pk=applicant.pk, assigned_to=holder)
+        taken = rows.update(assigned_to=reviewer, assigned_at=now)
+    if not taken:
+        holder_name = _holder(applicant)[1] or "someone else"
+        raise DecisionRefused(
+            f"{applicant} is already assigned to {holder_name}; "
+            "only a supervisor reassigns an applicant."
+            if not supervisor
+            else f"{applicant} was just assigned to {holder_name}; reload the page and retry."
         )
-        rows = Applicant.objects.filter(pk=applicant.pk)
-        if not supervisor:
-            rows = rows.filter(Q(assigned_to__isnull=True) | Q(assigned_to=reviewer))
-        now = timezone.now()
-        if not rows.update(assigned_to=reviewer, assigned_at=now):
-            holder = Applicant.objects.filter(pk=applicant.pk).values_list(
-                "assigned_to__username", flat=True
-            )
-            raise DecisionRefused(
-                f"{applicant} is already assigned to {holder.first() or 'someone else'}; "
-                "only a supervisor reassigns an applicant."
-            )
-        applicant.assigned_to, applicant.assigned_at = reviewer, now
-        audit.record(
-            by,
-            audit.Action.ASSIGNED,
-            applicant=applicant,
-            what=f"to {reviewer}" + (f" (was {previous})" if previous else ""),
-            previous=previous,
-        )
+    applicant.assigned_to, applicant.assigned_at = reviewer, now
+    was = f" (was {holder_name})" if holder not in (None, reviewer.pk) else ""
+    audit.record(
+        by,
+        audit.Action.ASSIGNED,
+        applicant=applicant,
+        what=f"to {reviewer}{was}",
+        previous=holder_name,
+    )
     return applicant
 
 
 def unassign(applicant: Applicant, *, by: AbstractBaseUser) -> None:
-    with transaction.atomic():
-        rows = Applicant.objects.filter(pk=applicant.pk, assigned_to__isnull=False)
-        if not may_supervise(by):
-            rows = rows.filter(assigned_to=by)
-        previous = rows.values_list("assigned_to__username", flat=True).first()
-        # Conditional on who holds it, so a reviewer never unassigns someone who took it
-        # over meanwhile.
-        if previous is None or not rows.update(assigned_to=None, assigned_at=None):
-            raise DecisionRefused("Only the assigned reviewer or a supervisor unassigns.")
-        applicant.assigned_to = applicant.assigned_at = None
-        audit.record(by, audit.Action.UNASSIGNED, applicant=applicant, what=f"from {previous}")
+    holder, holder_name = _holder(applicant)
+    if holder is None:
+        raise DecisionRefused(f"{applicant} is not assigned to anyone.")
+    if holder != by.pk and not may_supervise(by):
+        raise DecisionRefused("Only the assigned reviewer or a supervisor unassigns.")
+    # Conditional on the holder read: never unassign someone who took it over meanwhile.
+    rows = Applicant.objects.filter(pk=applicant.pk, assigned_to=holder)
+    if not rows.update(assigned_to=None, assigned_at=None):
+        raise DecisionRefused(f"{applicant}'s assignment just changed; reload the page and retry.")
+    applicant.assigned_to = applicant.assigned_at = None
+    audit.record(by, audit.Action.UNASSIGNED, applicant=applicant, what=f"from {holder_name}")
 
 
 def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
