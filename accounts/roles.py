@@ -9,6 +9,7 @@ from collections.abc import Iterable
 STAFF = "Staff"
 REVIEWER = "Compliance reviewer"
 LOAN_OFFICER = "Loan officer"
+SUPERVISOR = "Review supervisor"
 
 _EVERY_VERIFICATIONS_MODEL = (
     "applicant",
@@ -28,6 +29,14 @@ _EVERY_VERIFICATIONS_MODEL = (
     "auditentry",
 )
 
+_REVIEWING = (
+    *(f"verifications.view_{model}" for model in _EVERY_VERIFICATIONS_MODEL),
+    "verifications.decide_applicant",
+    "verifications.refresh_data",
+    "verifications.view_smile_data",
+    "verifications.view_employment_history",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Staff bring applicants in: they add and correct what the applicant stated and send
     # invites, and they see whether the applicant has connected; they never decide.
@@ -41,13 +50,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "verifications.view_linkedaccount",
     ),
     # Reviewers see everything Smile returned and decide.
-    REVIEWER: (
-        *(f"verifications.view_{model}" for model in _EVERY_VERIFICATIONS_MODEL),
-        "verifications.decide_applicant",
-        "verifications.refresh_data",
-        "verifications.view_smile_data",
-        "verifications.view_employment_history",
-    ),
+    REVIEWER: _REVIEWING,
+    # Supervisors are reviewers who also assign applicants to a named reviewer, reassign and
+    # unassign anyone's, and decide for an absent colleague (issue 6: "the assigned reviewer,
+    # or a supervisor"). Four-eyes binds them like everyone else.
+    SUPERVISOR: (*_REVIEWING, "verifications.supervise_review"),
     # Loan officers read an applicant and their employment history, nothing else.
     LOAN_OFFICER: (
         "verifications.view_applicant",

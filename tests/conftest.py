@@ -103,6 +103,14 @@ def victor(db, django_user_model):
 
 
 @pytest.fixture
+def susan(db, django_user_model):
+    """Susan supervises the compliance reviewers."""
+    from accounts.roles import SUPERVISOR
+
+    return _member(django_user_model, "susan", SUPERVISOR)
+
+
+@pytest.fixture
 def omar(db, django_user_model):
     """Omar is a loan officer."""
     from accounts.roles import LOAN_OFFICER

@@ -154,6 +154,47 @@ def test_a_gap_of_exactly_the_threshold_is_not_long_but_one_day_more_is():
     )
     [gap] = longer.gaps
     assert gap.is_long and gap.days == 91 and not gap.ongoing
+    # Marked long, so it must not read "3 months" like the one that is not.
+    assert (exactly_three.gaps[0].length, gap.length) == ("3 months", "3 months 1 day")
+
+
+@pytest.mark.parametrize(
+    ("start", "last_day", "text"),
+    [
+        (D(2021, 2, 1), D(2021, 2, 12), "12 days"),
+        (D(2021, 2, 1), D(2021, 2, 1), "1 day"),
+        (D(2021, 2, 1), D(2021, 2, 28), "1 month"),
+        (D(2020, 2, 1), D(2021, 3, 3), "1 year 1 month 3 days"),
+    ],
+)
+def test_a_gap_reads_in_months_and_the_days_left_over(start, last_day, text):
+    from verifications.history import span_text
+
+    assert span_text(start, last_day) == text
+
+
+def test_a_job_that_has_not_started_does_not_close_todays_gap():
+    today = D(2025, 3, 15)
+    result = timeline(
+        Job("Jollibee", D(2020, 1, 1), D(2024, 12, 31)),
+        Job("Globe Telecom", D(2025, 6, 1), None),
+        today=today,
+    )
+    [gap] = result.gaps
+    assert (gap.start, gap.last_day, gap.ongoing) == (D(2025, 1, 1), today, True)
+    numbers = figures(result, today=today)
+    assert numbers.longest_gap == gap and numbers.current_jobs == ()
+    assert [job.employer for job in numbers.upcoming_jobs] == ["Globe Telecom"]
+    assert not numbers.none_started
+
+
+def test_when_no_job_has_started_there_is_no_gap_but_the_figures_say_why():
+    today = D(2025, 3, 15)
+    result = timeline(Job("Globe Telecom", D(2025, 6, 1), None), today=today)
+    assert result.gaps == ()
+    numbers = figures(result, today=today)
+    assert numbers.longest_gap is None and numbers.none_started
+    assert numbers.months_employed_24 == 0
 
 
 def test_the_gap_threshold_is_a_parameter():
@@ -395,6 +436,8 @@ def test_income_totals_are_per_year_and_currency_and_skip_missing_amounts():
         (2023, "USD", Decimal("500"), Decimal("450"), 1),
         (2024, "PHP", Decimal("32000"), Decimal("27000"), 1),
     ]
+    # The 2023 PHP net total lacks one record's amount, and says so.
+    assert [(t.gross_missing, t.net_missing) for t in totals] == [(0, 1), (0, 0), (0, 0)]
 
 
 def account(last_synced_at, provider="sss_ph"):

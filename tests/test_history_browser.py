@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
-from tests.test_history_pages import maria, month
-from verifications.models import Decision, Identity
+from tests.test_connect_browser import log_in
+from tests.test_history_pages import approved, maria, month
+from verifications.models import Identity
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -110,14 +111,7 @@ def test_the_report_prints_on_one_a4_page_without_the_admin_chrome(page, portal_
     Identity.objects.create(
         account=gig, smile_id="i-maria", full_name="Maria Santos", emails=[], raw={}
     )
-    Decision.objects.create(
-        applicant=person,
-        outcome="approve",
-        reason_code="verified",
-        from_status="ready",
-        to_status="approved",
-        decided_by=rita,
-    )
+    approved(person, rita)
     base = portal_url
     report_url = reverse("history:history_report", args=[person.pk])
     page.goto(f"{base}/admin/login/?next={report_url}")
@@ -133,8 +127,7 @@ def test_the_report_prints_on_one_a4_page_without_the_admin_chrome(page, portal_
     assert not page.locator("#header").is_visible()
     assert not page.locator(".breadcrumbs").is_visible()
     assert page.get_by_test_id("timeline").is_visible()
-    pdf = page.pdf(prefer_css_page_size=True)
-    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    pages = print_pages(page)
     assert pages == 1, f"the report printed on {pages} pages"
 
 
@@ -164,6 +157,12 @@ def test_a_loan_officer_reads_george_as_synced_from_the_sandbox(
     # George's job gap (2013-07..2014-02), then the month his employer missed (2023-03).
     missing = [cell.get_attribute("data-month") for cell in grid.locator("td.cell-missing").all()]
     assert (len(missing), missing[0], missing[-1]) == (9, "2013-07", "2023-03")
+    # Overlaps are marked under the bars, never over them: a current job stays visible.
+    for bar in timeline.get_by_test_id("timeline-bar").all():
+        body = bar.locator("rect.bar-rect").bounding_box()
+        for mark in bar.get_by_test_id("overlap-mark").all():
+            assert mark.bounding_box()["y"] >= body["y"] + body["height"]
+    assert timeline.get_by_test_id("overlap-mark").count() >= 2
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "history-george.png"), full_page=True)
 
@@ -176,3 +175,23 @@ def test_a_loan_officer_reads_george_as_synced_from_the_sandbox(
     assert sorted(row["smile_id"] for row in rows) == sorted(
         item["id"] for item in records["sss_ph"]["contributions"]
     )
+
+
+def print_pages(page) -> int:
+    """How many A4 pages the browser prints, at the stylesheet's page size."""
+    page.emulate_media(media="print")
+    pdf = page.pdf(prefer_css_page_size=True)
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_georges_report_prints_on_one_a4_page(page, portal_url, omar, rita, synced_george):
+    # George as the sandbox has him: nine jobs over thirty years, two accounts, overlaps.
+    approved(synced_george, rita)
+    log_in(page, portal_url, omar)
+    page.goto(portal_url + reverse("history:history_report", args=[synced_george.pk]))
+    jobs = page.get_by_test_id("employment-table").locator("tbody tr")
+    assert jobs.count() == 9  # every job is on the page, none cut to make it fit
+    assert page.get_by_test_id("timeline").get_by_test_id("timeline-bar").count() == 9
+    assert print_pages(page) == 1
+    page.screenshot(path=str(ARTIFACTS / "report-george-print.png"), full_page=True)

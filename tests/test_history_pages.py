@@ -74,6 +74,19 @@ def maria(today: datetime.date, **fields):
     return person
 
 
+def approved(person, by, **fields) -> Decision:
+    """An approval already on record, as the report shows it."""
+    return Decision.objects.create(
+        applicant=person,
+        outcome="approve",
+        reason_code="verified",
+        from_status="ready",
+        to_status="approved",
+        decided_by=by,
+        **fields,
+    )
+
+
 @pytest.fixture
 def today() -> datetime.date:
     return timezone.localdate()
@@ -183,6 +196,51 @@ def test_the_page_is_csp_friendly(client, omar, today):
     assert "/static/verifications/history." in html
 
 
+def test_a_total_over_incomes_without_an_amount_says_it_is_incomplete(client, omar, today):
+    person = maria(today)
+    account = person.linked_accounts.get()
+    for n, net in enumerate(["25000.00", None, None]):
+        Income.objects.create(
+            account=account,
+            smile_id=f"inc-{n}",
+            start_date=datetime.date(2024, n + 1, 1),
+            currency="PHP",
+            gross_amount=Decimal("30000.00"),
+            net_amount=None if net is None else Decimal(net),
+            raw={},
+        )
+    client.force_login(omar)
+    html = client.get(url("history", person)).content.decode()
+    row = html[html.index('<th scope="row">2024</th><td>PHP</td>') :].split("</tr>")[0]
+    assert "90,000.00</td>" in row  # every gross amount is there
+    assert '25,000.00 <span class="flag">(incomplete: 2 without an amount)</span>' in row
+
+
+def test_an_applicant_whose_only_job_has_not_started_reads_so(client, omar, today):
+    person = factories.applicant()
+    account = factories.linked_account(person)
+    starts = month(today, -2)
+    factories.employment(account, starts, None, employer="Globe Telecom")
+    client.force_login(omar)
+    html = client.get(url("history", person)).content.decode()
+    assert "None yet: no job has started" in html
+    assert f"Starts {starts:%Y-%m-%d}: Globe Telecom" in html
+
+
+def test_times_carry_their_utc_offset_not_an_ambiguous_abbreviation(client, omar, rita, today):
+    person = maria(today)
+    synced = datetime.datetime(2026, 12, 1, 8, 59, tzinfo=datetime.UTC)
+    LinkedAccount.objects.filter(applicant=person).update(last_synced_at=synced)
+    approved(person, rita, decided_at=synced)
+    client.force_login(omar)
+    for name in ("history", "history_report"):
+        html = client.get(url(name, person)).content.decode()
+        assert "2026-12-01 16:59 UTC+08:00" in html  # Manila is 8 hours ahead
+        assert "PST" not in html
+    report = client.get(url("history_report", person)).content.decode()
+    assert "by rita on 2026-12-01 16:59 UTC+08:00" in report
+
+
 # --- CSV -----------------------------------------------------------------------------------------
 
 
@@ -258,12 +316,21 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client, omar, today)
         status="@cmd",
     )
     factories.contribution(account, datetime.date(2020, 1, 31), "-15.00", reference_id="=1+1")
+    factories.employment(
+        account, datetime.date(2021, 1, 1), employer=" =1+1", job_title="\n=2+2", status="\t@x"
+    )
     client.force_login(omar)
 
     response = client.get(url("history_employments_csv", person))
     assert response["Content-Disposition"] == 'attachment; filename="x_evil-employments.csv"'
-    [row] = read_csv(response)
+    row, spaced = read_csv(response)
     assert row["employer"] == '\'=HYPERLINK("http://evil.example","pay")'
+    # Spreadsheets skip leading blanks before reading a formula: so must the defusing.
+    assert (spaced["employer"], spaced["job_title"], spaced["status"]) == (
+        "' =1+1",
+        "'\n=2+2",
+        "'\t@x",
+    )
     assert (row["job_title"], row["department"], row["status"]) == (
         "'+SUM(A1:A9)",
         "'-2+3",

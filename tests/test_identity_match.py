@@ -77,10 +77,37 @@ def test_george_with_every_field_as_smile_has_it():
         ("George Palomero", "Junior", "George Palomero Jr", Verdict.MATCH),
         ("Ryan Lestari", "", "Ryan Joseph Peterson Chua Ng", Verdict.MISMATCH),
         ("Christina Tan", "", "", Verdict.MISSING),
+        # "Ma." (and "Ma") is how Philippine forms abbreviate María.
+        ("Ma. Luisa Reyes", "", "Maria Luisa Reyes", Verdict.MATCH),
+        ("Ma Luisa Reyes", "", "María Luisa Reyes", Verdict.MATCH),
+        ("Ma Luisa Reyes", "", "Maria Luisa Santos Reyes", Verdict.PARTIAL),
+        ("Ying Ma", "", "Ying Maria", Verdict.MISMATCH),  # Ma, the surname, stays Ma
+        ("Rosa Sta. Maria", "", "Rosa Santa Maria", Verdict.MATCH),
+        ("Juan De La Cruz", "", "Juan Dela Cruz", Verdict.MATCH),
+        # A middle initial is not the suffix "V".
+        ("George V. Palomero", "", "George Cimafranca Palomero, Jr", Verdict.PARTIAL),
+        ("George V Palomero", "", "George V. Palomero", Verdict.MATCH),
+        ("Palomero, George V.", "", "George V Palomero", Verdict.MATCH),
+        ("George Palomero V", "", "George Palomero, Jr", Verdict.MISMATCH),
+        ("George Palomero, V", "", "George Palomero V", Verdict.MATCH),
+        ("George Palomero III", "", "George Palomero 3rd", Verdict.MATCH),
+        # A suffix on one side only: perhaps the father, perhaps the son.
+        ("George Palomero", "Jr", "George Palomero", Verdict.PARTIAL),
+        ("George Palomero", "", "George Palomero Jr.", Verdict.PARTIAL),
+        # One word can only vouch as the other side's last name.
+        ("Maria Santos", "", "Santos", Verdict.PARTIAL),
+        ("Maria Santos", "", "Maria", Verdict.MISMATCH),
+        ("Maria Santos", "", "Reyes", Verdict.MISMATCH),
     ],
 )
 def test_names_are_normalised_before_comparing(stated_name, stated_suffix, smile, expected):
     assert compare_names(stated_name, stated_suffix, smile) == expected
+
+
+def test_a_suffix_field_counts_like_one_written_in_the_name():
+    assert compare_names("George Palomero", "", "George Palomero", "Jr") == Verdict.PARTIAL
+    assert compare_names("George Palomero", "III", "George Palomero", "3rd") == Verdict.MATCH
+    assert compare_names("George Palomero", "V", "George Palomero", "Jr") == Verdict.MISMATCH
 
 
 def test_dates_of_birth():

@@ -5,6 +5,7 @@ import itertools
 import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from tests import factories
@@ -212,13 +213,127 @@ def test_two_reviewers_pressing_next_at_once_never_get_the_same_applicant(rita, 
     assert len(set(taken)) == 2
 
 
+def test_next_in_my_queue_goes_on_while_others_take_the_applicants_it_saw(rita, victor):
+    waiting = [factories.applicant(status=Status.READY) for _ in range(25)]
+    raced = []
+
+    def victor_is_quicker(execute, sql, params, many, context):
+        # Victor's "Next" presses land between Rita reading the queue and claiming an
+        # applicant: he takes the 24 oldest, more than any fixed batch Rita might have read.
+        if sql.startswith("UPDATE") and not raced:
+            raced.append(sql)
+            Applicant.objects.filter(pk__in=[p.pk for p in waiting[:24]]).update(assigned_to=victor)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(victor_is_quicker):
+        taken = review.next_in_queue(rita)
+    assert taken == waiting[24]
+    assert raced
+
+
 def test_assigning_and_unassigning_are_audited(ready, victor, rita):
     review.unassign(ready, by=rita)
     review.assign(ready, victor, by=victor)
     with pytest.raises(review.DecisionRefused, match="Only a supervisor assigns"):
         review.assign(ready, rita, by=victor)
-    actions = list(AuditEntry.objects.order_by("at").values_list("action", "actor__username"))
-    assert actions == [("unassigned", "rita"), ("assigned", "victor")]
+    actions = list(
+        AuditEntry.objects.order_by("at").values_list("action", "actor__username", "what")
+    )
+    assert actions == [("unassigned", "rita", "from rita"), ("assigned", "victor", "to victor")]
+
+
+def test_a_reviewer_cannot_take_over_a_colleagues_applicant(ready, rita, victor):
+    with pytest.raises(review.DecisionRefused) as refusal:
+        review.assign(ready, victor, by=victor)
+    assert str(refusal.value) == (
+        "George Palomero is already assigned to rita; only a supervisor reassigns an applicant."
+    )
+    ready.refresh_from_db()
+    assert ready.assigned_to == rita
+    assert not AuditEntry.objects.exists()
+    with pytest.raises(review.DecisionRefused, match="Only the reviewer this applicant is"):
+        decide(ready, victor)
+
+
+def test_a_reviewer_cannot_unassign_a_colleague(ready, victor):
+    with pytest.raises(review.DecisionRefused, match="Only the assigned reviewer or a supervisor"):
+        review.unassign(ready, by=victor)
+    ready.refresh_from_db()
+    assert ready.assigned_to is not None
+
+
+def test_unassigning_nobody_says_so(susan):
+    person = factories.applicant(status=Status.READY)
+    with pytest.raises(review.DecisionRefused, match="George Palomero is not assigned to anyone"):
+        review.unassign(person, by=susan)
+
+
+def test_assigning_to_yourself_again_is_harmless(ready, rita):
+    review.assign(ready, rita, by=rita)
+    ready.refresh_from_db()
+    assert ready.assigned_to == rita
+
+
+def test_a_supervisor_reassigns_to_a_named_reviewer_and_unassigns(ready, rita, victor, susan):
+    review.assign(ready, victor, by=susan)
+    ready.refresh_from_db()
+    assert ready.assigned_to == victor
+    review.unassign(ready, by=susan)
+    ready.refresh_from_db()
+    assert ready.assigned_to is None
+    entries = list(
+        AuditEntry.objects.order_by("at").values_list("action", "actor__username", "what")
+    )
+    assert entries == [
+        ("assigned", "susan", "to victor (was rita)"),
+        ("unassigned", "susan", "from victor"),
+    ]
+
+
+def test_only_reviewers_can_be_assigned(ready, susan, omar):
+    with pytest.raises(review.DecisionRefused, match="omar is not a compliance reviewer"):
+        review.assign(ready, omar, by=susan)
+
+
+def test_the_reviewers_a_supervisor_chooses_from(rita, victor, susan, sam, omar, admin_user):
+    victor.is_active = False
+    victor.save()
+    assert list(review.reviewers().values_list("username", flat=True)) == [
+        "admin",
+        "rita",
+        "susan",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_assigning_themselves_at_once_one_wins(rita, victor):
+    person = factories.applicant(status=Status.READY)
+    outcomes, start = {}, threading.Barrier(2)
+
+    def take(reviewer):
+        start.wait()
+        try:
+            review.assign(person, reviewer, by=reviewer)
+            outcomes[reviewer.username] = "assigned"
+        except review.DecisionRefused as refusal:
+            outcomes[reviewer.username] = str(refusal)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(reviewer,)) for reviewer in (rita, victor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    person.refresh_from_db()
+    winner = person.assigned_to.username
+    loser = ({"rita", "victor"} - {winner}).pop()
+    assert outcomes[winner] == "assigned"
+    assert outcomes[loser] == (
+        f"George Palomero is already assigned to {winner}; "
+        "only a supervisor reassigns an applicant."
+    )
+    assert AuditEntry.objects.filter(action="assigned").count() == 1
 
 
 def months_ago(today, n):
@@ -325,3 +440,117 @@ def test_a_sync_from_the_sandbox_sets_the_review_state(smile_sandbox):
     assert {row.field: row.verdict for row in found.comparison}["name"] == "partial"
     assert {row.field: row.verdict for row in found.comparison}["date_of_birth"] == "match"
     assert not george.flag_identity_mismatch
+
+
+@pytest.fixture
+def george_at_smile(ready):
+    """Rita's applicant, with an identity from Smile that agrees with what he stated."""
+    from verifications.models import Identity
+
+    Applicant.objects.filter(pk=ready.pk).update(date_of_birth=datetime.date(1970, 8, 24))
+    Identity.objects.create(
+        account=ready.linked_accounts.get(),
+        smile_id="i-george",
+        full_name="George Cimafranca Palomero, Jr",
+        dob=datetime.date(1970, 8, 24),
+        raw={},
+    )
+    review.refresh_review_state(ready)
+    ready.refresh_from_db()
+    assert not ready.flag_identity_mismatch
+    return ready
+
+
+def test_approval_compares_the_stated_identity_as_it_is_now(george_at_smile, rita):
+    person = george_at_smile
+    assert review.approval_concerns(person) == []
+    # Someone corrects the stated date of birth with the ORM (a shell, a script): the stored
+    # flag is stale, the approval rule is not.
+    Applicant.objects.filter(pk=person.pk).update(date_of_birth=datetime.date(1985, 1, 1))
+    with pytest.raises(review.DecisionRefused) as refusal:
+        decide(person, rita)
+    assert (
+        "Unresolved flag: identity mismatch, the date of birth differs "
+        "(stated 1985-01-01, Smile 1970-08-24)." in str(refusal.value)
+    )
+    decide(person, rita, override_note="Birth certificate seen: 1970-08-24.")
+
+
+def test_a_corrected_mismatch_needs_no_override_though_the_stored_flag_says_so(
+    george_at_smile, rita
+):
+    Applicant.objects.filter(pk=george_at_smile.pk).update(flag_identity_mismatch=True)
+    george_at_smile.refresh_from_db()
+    assert review.approval_concerns(george_at_smile) == []
+    decide(george_at_smile, rita)
+    assert Decision.objects.get().override_note == ""
+
+
+def test_a_date_of_birth_with_day_and_month_swapped_needs_an_override(george_at_smile, rita):
+    person = george_at_smile
+    Applicant.objects.filter(pk=person.pk).update(date_of_birth=datetime.date(1970, 8, 4))
+    from verifications.models import Identity
+
+    Identity.objects.update(dob=datetime.date(1970, 4, 8))
+    review.refresh_review_state(person)
+    person.refresh_from_db()
+    assert person.flag_identity_mismatch
+    assert review.approval_concerns(person) == [
+        "Unresolved flag: identity mismatch, the date of birth has day and month swapped "
+        "(stated 1970-08-04, Smile 1970-04-08)."
+    ]
+    with pytest.raises(review.DecisionRefused, match="day and month swapped"):
+        decide(person, rita)
+
+
+def test_a_partial_name_needs_no_override(george_at_smile):
+    # "George Palomero" against "George Cimafranca Palomero, Jr": how people fill in forms.
+    comparison = review.evidence(george_at_smile).comparison
+    assert {row.field: row.verdict for row in comparison}["name"] == "partial"
+    assert review.approval_concerns(george_at_smile) == []
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda rows: rows.update(what="tampered"),
+        lambda rows: rows.delete(),
+        lambda rows: rows.model.objects.all().delete(),
+        lambda rows: rows.model.objects.bulk_update([rows.get()], ["what"]),
+    ],
+    ids=["update", "delete", "delete-all", "bulk-update"],
+)
+def test_the_audit_log_refuses_bulk_changes_and_deletes(rita, tamper):
+    from django.core.exceptions import ValidationError
+
+    from verifications import audit
+
+    entry = audit.record(rita, audit.Action.ASSIGNED, what="to rita")
+    with pytest.raises(ValidationError, match=r"audit entry records cannot be (changed|deleted)"):
+        tamper(AuditEntry.objects.filter(pk=entry.pk))
+    assert list(AuditEntry.objects.values_list("what", flat=True)) == ["to rita"]
+
+
+def test_an_audit_entry_once_written_cannot_be_saved_or_deleted(rita):
+    from django.core.exceptions import ValidationError
+
+    from verifications import audit
+
+    entry = audit.record(rita, audit.Action.ASSIGNED, what="to rita")
+    entry.what = "tampered"
+    with pytest.raises(ValidationError, match="audit entry records cannot be changed"):
+        entry.save()
+    with pytest.raises(ValidationError, match="audit entry records cannot be deleted"):
+        entry.delete()
+    assert AuditEntry.objects.get().what == "to rita"
+
+
+def test_decisions_refuse_bulk_changes_and_deletes(ready, rita):
+    from django.core.exceptions import ValidationError
+
+    decide(ready, rita, "reject", "withdrawn")
+    with pytest.raises(ValidationError, match="decision records cannot be changed"):
+        Decision.objects.update(outcome="approve")
+    with pytest.raises(ValidationError, match="decision records cannot be deleted"):
+        ready.decisions.all().delete()
+    assert Decision.objects.get().outcome == "reject"

@@ -43,6 +43,7 @@ POSTS = {
     A + "applicant/{pk}/refresh/": {"rita"},
     A + "applicant/next/": {"rita"},
     A + "applicant/{pk}/assign/": {"rita"},
+    A + "applicant/{pk}/unassign/": {"rita"},
     A + "applicant/{pk}/decide/": {"rita"},
 }
 
@@ -70,18 +71,30 @@ def test_who_may_use_each_button(client, request, person, smile_sandbox, usernam
 
 
 @pytest.mark.parametrize("username", ROLES)
-@pytest.mark.parametrize("action", ["send_invites", "retry_smile_users"])
+@pytest.mark.parametrize("action", ["send_invites", "create_user_tokens", "retry_smile_users"])
 def test_who_may_run_each_applicant_action(
     client, request, person, smile_sandbox, username, action
 ):
     client.force_login(request.getfixturevalue(username))
-    client.post(A + "applicant/", {"action": action, "_selected_action": [person.pk]})
+    response = client.post(
+        A + "applicant/", {"action": action, "_selected_action": [person.pk]}, follow=True
+    )
     changed = (
         Invite.objects.exists()
         if action == "send_invites"
         else hasattr(Applicant.objects.get(pk=person.pk), "smile_user")
     )
     assert changed is (username == "sam")
+    if action == "create_user_tokens" and username == "sam":
+        assert "user token for" in response.content.decode()
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_who_may_resend_invites(client, request, person, smile_sandbox, username):
+    invite = factories.invite(person)
+    client.force_login(request.getfixturevalue(username))
+    client.post(A + "invite/", {"action": "resend", "_selected_action": [invite.pk]})
+    assert Invite.objects.count() == (2 if username == "sam" else 1)
 
 
 @pytest.mark.parametrize("username", ROLES)
@@ -225,8 +238,11 @@ def test_no_one_may_edit_the_audit_log(client, admin_user, rita, person):
 def queue(rita, victor):
     """Five applicants in every situation the queue filters on."""
     mine = factories.applicant(last_name="Mine", status="ready", assigned_to=rita)
-    free = factories.applicant(last_name="Free", status="ready")
-    theirs = factories.applicant(last_name="Theirs", status="ready", assigned_to=victor)
+    free = factories.applicant(last_name="Free", status="ready", email="free.person@example.com")
+    factories.smile_user(free, "sandbox-user-0f0f0f0f")
+    theirs = factories.applicant(
+        last_name="Theirs", status="ready", assigned_to=victor, external_reference="LOAN-4471"
+    )
     gap = factories.applicant(last_name="Gappy", status="connected", flag_employment_gap=True)
     gig = factories.applicant(last_name="Gig", status="invited")
     factories.linked_account(gig, provider_id="upwork", smile_id="a-" + "9" * 32)
@@ -245,6 +261,9 @@ def queue(rita, victor):
         ("provider=upwork", {"gig"}),
         ("q=" + "a-" + "9" * 32, {"gig"}),
         ("q=Gappy", {"gap"}),
+        ("q=FREE.Person@Example.com", {"free"}),
+        ("q=LOAN-4471", {"theirs"}),
+        ("q=sandbox-user-0f0f0f0f", {"free"}),
     ],
 )
 def test_queue_filters_and_search(client, rita, queue, query, expected):
@@ -298,3 +317,187 @@ def test_the_queue_page_costs_the_same_queries_for_5_or_50_applicants(client, ri
     few = count()
     add(45)
     assert count() == few <= 12
+
+
+def test_a_reviewer_cannot_take_over_a_colleagues_applicant_through_the_admin(
+    client, rita, victor, person
+):
+    person.assigned_to = rita
+    person.save()
+    client.force_login(victor)
+    page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert "Only a supervisor reassigns it." in page
+    assert f"{A}applicant/{person.pk}/assign/" not in page
+
+    refused = client.post(f"{A}applicant/{person.pk}/assign/", follow=True)
+    assert (
+        "George Palomero is already assigned to rita; only a supervisor reassigns an applicant."
+        in refused.content.decode()
+    )
+    client.post(
+        f"{A}applicant/{person.pk}/decide/", {"outcome": "reject", "reason_code": "withdrawn"}
+    )
+    named = client.post(f"{A}applicant/{person.pk}/assign/", {"reviewer": victor.pk}, follow=True)
+    assert "already assigned to rita" in named.content.decode()
+    person.refresh_from_db()
+    assert (person.assigned_to, person.status) == (rita, "ready")
+    assert not Decision.objects.exists()
+    assert not AuditEntry.objects.filter(action="assigned").exists()
+
+
+def test_a_supervisor_assigns_to_a_named_reviewer_and_unassigns(
+    client, rita, victor, susan, person
+):
+    person.assigned_to = rita
+    person.save()
+    client.force_login(susan)
+    page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert 'id="assign-form"' in page
+    assert f'<option value="{victor.pk}">Victor (victor)</option>' in page
+    assert "Unassign rita" in page
+
+    done = client.post(f"{A}applicant/{person.pk}/assign/", {"reviewer": victor.pk}, follow=True)
+    assert "George Palomero is now assigned to victor." in done.content.decode()
+    person.refresh_from_db()
+    assert person.assigned_to == victor
+    client.post(f"{A}applicant/{person.pk}/unassign/")
+    person.refresh_from_db()
+    assert person.assigned_to is None
+    entries = AuditEntry.objects.order_by("at").values_list("action", "actor__username", "what")
+    assert list(entries.exclude(action="viewed_smile_data")) == [
+        ("assigned", "susan", "to victor (was rita)"),
+        ("unassigned", "susan", "from victor"),
+    ]
+
+
+@pytest.mark.parametrize("reviewer", ["omar", "nobody"])
+def test_a_supervisor_can_only_assign_to_a_reviewer(client, request, susan, omar, person, reviewer):
+    client.force_login(susan)
+    pk = omar.pk if reviewer == "omar" else 987654
+    response = client.post(f"{A}applicant/{person.pk}/assign/", {"reviewer": pk}, follow=True)
+    assert "Choose one of the reviewers listed." in response.content.decode()
+    person.refresh_from_db()
+    assert person.assigned_to is None
+
+
+def test_reviewers_do_not_see_the_supervisors_form(client, rita, person):
+    client.force_login(rita)
+    page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert 'id="assign-form"' not in page
+    assert "Assign to me" in page
+
+
+def change_form(person, **changes):
+    """The applicant's change form as Sam submits it: every stated field, no inline rows."""
+    data = {
+        "first_name": person.first_name,
+        "middle_name": person.middle_name,
+        "last_name": person.last_name,
+        "suffix": person.suffix,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
+        "address": person.address,
+        "email": person.email,
+        "phone": person.phone,
+        "external_reference": person.external_reference,
+        "invites-TOTAL_FORMS": "0",
+        "invites-INITIAL_FORMS": "0",
+        "linked_accounts-TOTAL_FORMS": "0",
+        "linked_accounts-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+def test_editing_the_stated_date_of_birth_updates_the_flags_and_the_approval_rule(
+    client, sam, rita, person
+):
+    import datetime
+
+    from verifications import review
+    from verifications.models import Identity
+
+    account = factories.linked_account(person, last_synced_at=timezone.now())
+    Identity.objects.create(
+        account=account,
+        smile_id="i-1",
+        full_name="George Palomero",
+        dob=datetime.date(1970, 8, 24),
+        raw={},
+    )
+    Applicant.objects.filter(pk=person.pk).update(
+        date_of_birth=datetime.date(1970, 8, 24), assigned_to=rita
+    )
+    person.refresh_from_db()
+    client.force_login(sam)
+    saved = client.post(
+        f"{A}applicant/{person.pk}/change/", change_form(person, date_of_birth="1985-01-01")
+    )
+    assert saved.status_code == 302
+    person.refresh_from_db()
+    assert person.flag_identity_mismatch
+
+    client.force_login(rita)
+    queue = client.get(A + "applicant/?flag=flag_identity_mismatch").content.decode()
+    assert f"/applicant/{person.pk}/change/" in queue
+    refused = client.post(
+        f"{A}applicant/{person.pk}/decide/",
+        {"outcome": "approve", "reason_code": "verified"},
+        follow=True,
+    )
+    assert (
+        "the date of birth differs (stated 1985-01-01, Smile 1970-08-24)"
+        in refused.content.decode()
+    )
+    assert not Decision.objects.exists()
+
+    client.force_login(sam)
+    client.post(
+        f"{A}applicant/{person.pk}/change/", change_form(person, date_of_birth="1970-08-24")
+    )
+    person.refresh_from_db()
+    assert not person.flag_identity_mismatch
+    assert review.approval_concerns(person) == []
+    client.force_login(rita)
+    client.post(
+        f"{A}applicant/{person.pk}/decide/", {"outcome": "approve", "reason_code": "verified"}
+    )
+    assert Decision.objects.get().override_note == ""
+
+
+def test_saving_the_change_form_is_not_a_view_of_smile_data(client, admin_user, person):
+    client.force_login(admin_user)
+    client.get(f"{A}applicant/{person.pk}/change/")
+    assert AuditEntry.objects.filter(action="viewed_smile_data").count() == 1
+    saved = client.post(f"{A}applicant/{person.pk}/change/", change_form(person, suffix="Jr"))
+    assert saved.status_code == 302
+    assert AuditEntry.objects.filter(action="viewed_smile_data").count() == 1
+    # A form sent back with an error shows the page, Smile's data included: that is a view.
+    refused = client.post(f"{A}applicant/{person.pk}/change/", change_form(person, email="x"))
+    assert refused.status_code == 200 and 'id="identity-comparison"' in refused.content.decode()
+    assert AuditEntry.objects.filter(action="viewed_smile_data").count() == 2
+
+
+def test_the_queue_and_the_panel_show_sync_times_in_local_time_with_the_offset(
+    client, rita, person
+):
+    import datetime
+
+    from verifications import review
+    from verifications.models import SyncRun
+
+    at = (timezone.now() - datetime.timedelta(days=1)).replace(tzinfo=datetime.UTC)
+    manila = f"{at + datetime.timedelta(hours=8):%Y-%m-%d %H:%M} UTC+08:00"  # no summer time
+    account = factories.linked_account(person)
+    SyncRun.objects.create(
+        account=account,
+        kinds=["IDENTITIES"],
+        trigger="manual",
+        status="succeeded",
+        started_at=at,
+        finished_at=at,
+    )
+    review.refresh_review_state(person)
+    client.force_login(rita)
+    queue = client.get(A + "applicant/").content.decode()
+    assert f'title="last sync {manila}"' in queue
+    page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert f"Identity: synced ({manila})" in page

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from accounts.roles import LOAN_OFFICER, REVIEWER, STAFF
+from accounts.roles import LOAN_OFFICER, REVIEWER, STAFF, SUPERVISOR
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +15,7 @@ PERMISSIONS = [
     "verifications.view_applicant",
     "verifications.send_invite",
     "verifications.decide_applicant",
+    "verifications.supervise_review",
     "verifications.refresh_data",
     "verifications.view_smile_data",
     "verifications.view_employment_history",
@@ -46,9 +47,11 @@ EXPECTED = {
         "verifications.view_employment_history",
     },
 }
+# A supervisor is a reviewer who may also act on applicants assigned to someone else.
+EXPECTED[SUPERVISOR] = EXPECTED[REVIEWER] | {"verifications.supervise_review"}
 
 
-@pytest.mark.parametrize("fixture", ["sam", "rita", "omar"])
+@pytest.mark.parametrize("fixture", ["sam", "rita", "susan", "omar"])
 @pytest.mark.parametrize("permission", PERMISSIONS)
 def test_permission_matrix(request, fixture, permission):
     user = request.getfixturevalue(fixture)

@@ -284,27 +284,67 @@ DATA_STALE_DAYS = env.int("DATA_STALE_DAYS", default=30)
 HISTORY_GAP_MONTHS = env.int("HISTORY_GAP_MONTHS", default=3)
 # The reason codes reviewers choose from, per outcome. Override with a JSON object in
 # DECISION_REASONS, e.g. {"approve": {"verified": "Verified"}, "reject": {...}, ...}.
-DECISION_REASONS = env.json(
-    "DECISION_REASONS",
-    default={
-        "approve": {
-            "verified": "Identity and employment verified",
-            "verified_with_exceptions": "Verified, with exceptions explained in the note",
-        },
-        "reject": {
-            "identity_mismatch": "Identity does not match what was stated",
-            "insufficient_employment": "Employment history insufficient",
-            "contributions_unpaid": "Social-security contributions not paid",
-            "suspected_fraud": "Suspected fraud",
-            "withdrawn": "Applicant withdrew",
-        },
-        "request_info": {
-            "connect_another_account": "Connect another account",
-            "explain_gap": "Explain a gap in employment",
-            "identity_document": "Provide an identity document",
-        },
+# The outcomes are Decision.Outcome's values (a test keeps the two lists equal).
+DECISION_OUTCOMES = ("approve", "reject", "request_info")
+
+
+def _decision_reasons(reasons: object) -> dict[str, dict[str, str]]:
+    """Refuse a DECISION_REASONS the review pages cannot use, saying what is wrong.
+
+    Every outcome needs at least one reason: without one, that outcome could never be chosen.
+    """
+    if not isinstance(reasons, dict):
+        problems = [f"it is a JSON {type(reasons).__name__}, not an object"]
+    else:
+        problems = [
+            f"it lacks {outcome!r}" for outcome in DECISION_OUTCOMES if outcome not in reasons
+        ]
+        problems += [
+            f"{key!r} is not an outcome" for key in reasons if key not in DECISION_OUTCOMES
+        ]
+        for outcome, choices in reasons.items():
+            if not isinstance(choices, dict) or not choices:
+                problems.append(f"{outcome!r} must map reason codes to labels, not {choices!r}")
+                continue
+            problems += [
+                f"{outcome!r} has an unusable reason {code!r}: {label!r} (a code is 1 to 50 "
+                "characters, its label a non-empty text)"
+                for code, label in choices.items()
+                if not code.strip() or len(code) > 50 or not isinstance(label, str) or not label
+            ]
+    if problems:
+        raise ImproperlyConfigured(
+            f"DECISION_REASONS is not usable: {'; '.join(problems)}. Expected an object with "
+            f"the outcomes {', '.join(DECISION_OUTCOMES)}, each mapping reason codes to labels, "
+            'e.g. {"approve": {"verified": "Verified"}, "reject": {...}, "request_info": {...}}.'
+        )
+    return reasons
+
+
+_DEFAULT_DECISION_REASONS = {
+    "approve": {
+        "verified": "Identity and employment verified",
+        "verified_with_exceptions": "Verified, with exceptions explained in the note",
     },
-)
+    "reject": {
+        "identity_mismatch": "Identity does not match what was stated",
+        "insufficient_employment": "Employment history insufficient",
+        "contributions_unpaid": "Social-security contributions not paid",
+        "suspected_fraud": "Suspected fraud",
+        "withdrawn": "Applicant withdrew",
+    },
+    "request_info": {
+        "connect_another_account": "Connect another account",
+        "explain_gap": "Explain a gap in employment",
+        "identity_document": "Provide an identity document",
+    },
+}
+try:
+    DECISION_REASONS = _decision_reasons(
+        env.json("DECISION_REASONS", default=_DEFAULT_DECISION_REASONS)
+    )
+except ValueError as error:  # json.JSONDecodeError
+    raise ImproperlyConfigured(f"DECISION_REASONS is not valid JSON: {error}") from error
 
 LOGGING = {
     "version": 1,

@@ -43,7 +43,9 @@ def _applicant_for(request: HttpRequest, pk: int) -> Applicant:
     return get_object_or_404(Applicant, pk=pk)
 
 
-def _context(request: HttpRequest, applicant: Applicant, title: str) -> dict[str, Any]:
+def _context(
+    request: HttpRequest, applicant: Applicant, title: str, *, compact: bool = False
+) -> dict[str, Any]:
     loaded = history.load_history(applicant, today=timezone.localdate())
     return {
         **admin.site.each_context(request),
@@ -51,7 +53,7 @@ def _context(request: HttpRequest, applicant: Applicant, title: str) -> dict[str
         "subtitle": applicant.full_name,
         "applicant": applicant,
         "history": loaded,
-        "chart": timeline_chart(loaded.timeline, today=loaded.today),
+        "chart": timeline_chart(loaded.timeline, today=loaded.today, compact=compact),
         "months": MONTHS,
         "time_zone": settings.TIME_ZONE,
         "lender_name": getattr(settings, "LENDER_NAME", ""),
@@ -73,7 +75,7 @@ def history_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def history_report(request: HttpRequest, pk: int) -> HttpResponse:
     applicant = _applicant_for(request, pk)
-    context = _context(request, applicant, "Employment verification report")
+    context = _context(request, applicant, "Employment verification report", compact=True)
     context["identity_rows"] = compare_identity(applicant, context["history"].identities)
     context["generated_at"] = timezone.now()
     context["generated_by"] = request.user.get_username()
@@ -95,7 +97,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, Decimal | int):
         return str(value)  # numbers we wrote ourselves: a negative amount stays a number
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    # Spreadsheets skip leading blanks (" =1+1", "\n=1+1") before reading a formula.
+    defuse = text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START)
+    return "'" + text if defuse else text
 
 
 def _csv_response(
@@ -179,7 +183,9 @@ def contributions_csv(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Timeline SVG layout -----------------------------------------------------------------------
 # Coordinates in viewBox units: the SVG scales to its container, so narrow screens shrink it.
 
-WIDTH, PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, ROW, BAR = 1000, 210, 970, 30, 28, 16
+WIDTH, PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, ROW, BAR, OVERLAP = 1000, 210, 970, 30, 28, 16, 5
+# The printed report's rows: a job per 22 units keeps a nine-job history on one A4 page.
+COMPACT_ROW, COMPACT_BAR, COMPACT_OVERLAP = 22, 13, 4
 
 
 @dataclass(frozen=True)
@@ -200,20 +206,26 @@ class Bar:
     title: str
     css: str
     overlaps: tuple[Mark, ...]
+    height: int = BAR
 
     @property
     def end_x(self) -> float:
         return round(self.x + self.width, 1)
 
     @property
+    def overlap_y(self) -> float:
+        # Under the bar, not over it: a hatch on the bar hid whether the job is current.
+        return self.y + self.height + 1
+
+    @property
     def text_y(self) -> float:
-        return self.y + BAR / 2 + 4
+        return self.y + self.height / 2 + 4
 
     @property
     def arrow(self) -> str:
         """An arrowhead past today's end of a current job: it goes on."""
-        x, y = self.end_x, self.y
-        return f"{x},{y - 2} {x + 10},{y + BAR / 2} {x},{y + BAR + 2}"
+        x, y, h = self.end_x, self.y, self.height
+        return f"{x},{y - 2} {x + 10},{y + h / 2} {x},{y + h + 2}"
 
 
 @dataclass(frozen=True)
@@ -235,6 +247,7 @@ class Chart:
     plot_left: int = PLOT_LEFT
     plot_top: int = PLOT_TOP
     bar_height: int = BAR
+    overlap_height: int = OVERLAP
     label_x: int = PLOT_LEFT - 8
     tick_top: int = PLOT_TOP - 6
     tick_label_y: int = PLOT_TOP - 10
@@ -265,8 +278,13 @@ def _job_title(job: Job) -> str:
     )
 
 
-def timeline_chart(timeline: Timeline, *, today: datetime.date) -> Chart | None:
+def timeline_chart(
+    timeline: Timeline, *, today: datetime.date, compact: bool = False
+) -> Chart | None:
     """Bars, year ticks, overlap marks and long-gap bands positioned for the SVG template."""
+    row_height, bar_height, overlap_height = (
+        (COMPACT_ROW, COMPACT_BAR, COMPACT_OVERLAP) if compact else (ROW, BAR, OVERLAP)
+    )
     jobs = timeline.jobs
     if not jobs:
         return None
@@ -298,12 +316,13 @@ def timeline_chart(timeline: Timeline, *, today: datetime.date) -> Chart | None:
             Bar(
                 job=job,
                 x=body.x,
-                y=PLOT_TOP + 6 + row * ROW + (ROW - BAR) / 2,
+                y=PLOT_TOP + 6 + row * row_height + (row_height - bar_height) / 2,
                 width=max(body.width, 4),
                 label=job.employer if len(job.employer) <= 28 else job.employer[:27] + "…",
                 title=_job_title(job),
                 css=css.get(job.end_basis, "bar-dated"),
                 overlaps=tuple(overlaps[job.smile_id]),
+                height=bar_height,
             )
         )
     span_years = end.year - start.year
@@ -317,16 +336,26 @@ def timeline_chart(timeline: Timeline, *, today: datetime.date) -> Chart | None:
         mark(
             gap.start,
             gap.last_day,
-            f"Gap of {gap.tenure}{' (ongoing)' if gap.ongoing else ''}: "
+            f"Gap of {gap.length}{' (ongoing)' if gap.ongoing else ''}: "
             f"no recorded job {gap.start} to {gap.last_day}",
-            f"Gap {gap.tenure}",
+            f"Gap {gap.length}",
         )
         for gap in timeline.long_gaps
     )
-    plot_bottom = PLOT_TOP + 12 + len(jobs) * ROW
+    plot_bottom = PLOT_TOP + 12 + len(jobs) * row_height
     current = sum(job.is_current for job in jobs)
     summary = (
         f"{len(jobs)} employment records from {jobs[0].start.year}, {current} current, "
         f"{len(timeline.overlaps)} overlapping, {len(gaps)} gaps longer than the threshold."
     )
-    return Chart(plot_bottom + 26, plot_bottom, tuple(bars), ticks, gaps, x(today), summary)
+    return Chart(
+        plot_bottom + 26,
+        plot_bottom,
+        tuple(bars),
+        ticks,
+        gaps,
+        x(today),
+        summary,
+        bar_height=bar_height,
+        overlap_height=overlap_height,
+    )

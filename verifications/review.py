@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from verifications import audit, history
@@ -29,6 +30,8 @@ OUTCOME_STATUS = {
     Outcome.REJECT: Status.REJECTED,
     Outcome.REQUEST_INFO: Status.MORE_INFO,
 }
+# The identity fields whose disagreement raises the identity-mismatch flag.
+IDENTITY_FLAG_FIELDS = ("name", "date_of_birth")
 # The kinds a reviewer needs before deciding, as the queue shows them.
 COMPLETENESS_KINDS = {
     Kind.IDENTITIES: "Identity",
@@ -48,24 +51,82 @@ def reason_choices(outcome: str) -> list[tuple[str, str]]:
 # --- Queue ----------------------------------------------------------------------------------
 
 
-def assign(applicant: Applicant, reviewer: AbstractBaseUser, *, by: AbstractBaseUser) -> None:
+def may_supervise(user: AbstractBaseUser) -> bool:
+    return user.has_perm("verifications.supervise_review")
+
+
+def reviewers() -> QuerySet:
+    """Active users who may decide: whom a supervisor can assign an applicant to."""
+    User = get_user_model()
+    perm = Q(codename="decide_applicant", content_type__app_label="verifications")
+    holders = (
+        Q(is_superuser=True)
+        | Q(groups__permissions__in=Permission.objects.filter(perm))
+        | Q(user_permissions__in=Permission.objects.filter(perm))
+    )
+    return (
+        User.objects.filter(holders, is_active=True, is_staff=True).distinct().order_by("username")
+    )
+
+
+def _holder(applicant: Applicant) -> tuple[int | None, str | None]:
+    """Who holds the applicant now, as stored: (user id, username) or (None, None)."""
+    return Applicant.objects.values_list("assigned_to", "assigned_to__username").get(
+        pk=applicant.pk
+    )
+
+
+def assign(applicant: Applicant, reviewer: AbstractBaseUser, *, by: AbstractBaseUser) -> Applicant:
+    """Assign `applicant` to `reviewer`, or raise DecisionRefused saying why not.
+
+    A reviewer takes only an unassigned applicant (or one already theirs): taking over a
+    colleague's would let anyone decide anything with one extra click. A supervisor may
+    assign to anyone and reassign. The update is conditional on the holder read first, like
+    "Next in my queue": of two people assigning at once one wins, the other is told who has it.
+    """
     if not reviewer.has_perm("verifications.decide_applicant"):
         raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
-    if by != reviewer and not by.has_perm("verifications.supervise_review"):
+    supervisor = may_supervise(by)
+    if by != reviewer and not supervisor:
         raise DecisionRefused("Only a supervisor assigns applicants to someone else.")
+    holder, holder_name = _holder(applicant)
     now = timezone.now()
-    Applicant.objects.filter(pk=applicant.pk).update(assigned_to=reviewer, assigned_at=now)
+    taken = holder in (None, reviewer.pk) or supervisor
+    if taken:
+        rows = Applicant.objects.filter(pk=applicant.pk, assigned_to=holder)
+        taken = rows.update(assigned_to=reviewer, assigned_at=now)
+    if not taken:
+        holder_name = _holder(applicant)[1] or "someone else"
+        raise DecisionRefused(
+            f"{applicant} is already assigned to {holder_name}; "
+            "only a supervisor reassigns an applicant."
+            if not supervisor
+            else f"{applicant} was just assigned to {holder_name}; reload the page and retry."
+        )
     applicant.assigned_to, applicant.assigned_at = reviewer, now
-    audit.record(by, audit.Action.ASSIGNED, applicant=applicant, what=f"to {reviewer}")
+    was = f" (was {holder_name})" if holder not in (None, reviewer.pk) else ""
+    audit.record(
+        by,
+        audit.Action.ASSIGNED,
+        applicant=applicant,
+        what=f"to {reviewer}{was}",
+        previous=holder_name,
+    )
+    return applicant
 
 
 def unassign(applicant: Applicant, *, by: AbstractBaseUser) -> None:
-    if applicant.assigned_to_id != by.pk and not by.has_perm("verifications.supervise_review"):
+    holder, holder_name = _holder(applicant)
+    if holder is None:
+        raise DecisionRefused(f"{applicant} is not assigned to anyone.")
+    if holder != by.pk and not may_supervise(by):
         raise DecisionRefused("Only the assigned reviewer or a supervisor unassigns.")
-    previous = applicant.assigned_to
-    Applicant.objects.filter(pk=applicant.pk).update(assigned_to=None, assigned_at=None)
+    # Conditional on the holder read: never unassign someone who took it over meanwhile.
+    rows = Applicant.objects.filter(pk=applicant.pk, assigned_to=holder)
+    if not rows.update(assigned_to=None, assigned_at=None):
+        raise DecisionRefused(f"{applicant}'s assignment just changed; reload the page and retry.")
     applicant.assigned_to = applicant.assigned_at = None
-    audit.record(by, audit.Action.UNASSIGNED, applicant=applicant, what=f"from {previous}")
+    audit.record(by, audit.Action.UNASSIGNED, applicant=applicant, what=f"from {holder_name}")
 
 
 def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
@@ -73,11 +134,13 @@ def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
     if not reviewer.has_perm("verifications.decide_applicant"):
         raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
     waiting = Applicant.objects.filter(status=Status.READY, assigned_to__isnull=True)
-    for candidate in waiting.order_by("created_at", "pk").values_list("pk", flat=True)[:20]:
-        # Conditional: two reviewers pressing "Next" at once never get the same applicant.
-        now = timezone.now()
+    oldest = waiting.order_by("created_at", "pk").values_list("pk", flat=True)
+    # Conditional: two reviewers pressing "Next" at once never get the same applicant. When
+    # another reviewer wins the oldest, it is no longer waiting and the loop reads the next
+    # oldest; each lost round means someone else was served, so the loop ends.
+    while (candidate := oldest.first()) is not None:
         taken = Applicant.objects.filter(pk=candidate, assigned_to__isnull=True).update(
-            assigned_to=reviewer, assigned_at=now
+            assigned_to=reviewer, assigned_at=timezone.now()
         )
         if taken:
             applicant = Applicant.objects.get(pk=candidate)
@@ -89,7 +152,12 @@ def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
 # --- Decisions ------------------------------------------------------------------------------
 
 
-def approval_concerns(applicant: Applicant, *, now: datetime.datetime | None = None) -> list[str]:
+def approval_concerns(
+    applicant: Applicant,
+    *,
+    now: datetime.datetime | None = None,
+    comparison: list[FieldComparison] | None = None,
+) -> list[str]:
     """Why approving now needs an explicit override note (stale data, unresolved flags)."""
     now = now or timezone.now()
     concerns = []
@@ -102,8 +170,39 @@ def approval_concerns(applicant: Applicant, *, now: datetime.datetime | None = N
             concerns.append(
                 f"The data of {account.provider_id} is older than {settings.DATA_STALE_DAYS} days."
             )
-    for _field, label in flags(applicant):
-        concerns.append(f"Unresolved flag: {label.lower()}.")
+    # The identity is compared now, not read from the stored flag: staff may have corrected
+    # what the applicant stated since the last sync, one way or the other.
+    if comparison is None:
+        identities = Identity.objects.filter(account__applicant=applicant).defer("raw")
+        comparison = compare_identity(applicant, list(identities))
+    concerns.extend(identity_concerns(comparison))
+    for field, label in flags(applicant):
+        if field != "flag_identity_mismatch":
+            concerns.append(f"Unresolved flag: {label.lower()}.")
+    return concerns
+
+
+def identity_concerns(comparison: list[FieldComparison]) -> list[str]:
+    """What in the stated-vs-Smile comparison must be explained before approving.
+
+    A name or date of birth that differs; and a date of birth with day and month swapped,
+    which is likely a typing slip but leaves the true date unconfirmed. A partial name
+    (middle name or suffix left out) is how people fill in forms and needs no note.
+    """
+    concerns = []
+    for row in comparison:
+        if row.field not in IDENTITY_FLAG_FIELDS:
+            continue
+        if row.verdict == Verdict.MISMATCH:
+            why = "differs"
+        elif row.field == "date_of_birth" and row.verdict == Verdict.PARTIAL:
+            why = "has day and month swapped"
+        else:
+            continue
+        concerns.append(
+            f"Unresolved flag: identity mismatch, the {row.label.lower()} {why} "
+            f"(stated {row.stated or '—'}, Smile {row.smile or '—'})."
+        )
     return concerns
 
 
@@ -125,9 +224,7 @@ def decide(
         raise DecisionRefused(f"Choose one of the reasons for “{Outcome(outcome).label}”.")
     with transaction.atomic():
         applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
-        if applicant.assigned_to_id != reviewer.pk and not reviewer.has_perm(
-            "verifications.supervise_review"
-        ):
+        if applicant.assigned_to_id != reviewer.pk and not may_supervise(reviewer):
             raise DecisionRefused(
                 "Only the reviewer this applicant is assigned to (or a supervisor) decides; "
                 "assign it to yourself first."
@@ -232,11 +329,7 @@ def refresh_review_state(applicant: Applicant, *, today: datetime.date | None = 
     """Recompute the flags and data completeness the queue shows, after data changed."""
     today = today or timezone.localdate()
     found = evidence(applicant, today=today)
-    identity_problem = any(
-        row.verdict == Verdict.MISMATCH
-        for row in found.comparison
-        if row.field in ("name", "date_of_birth")
-    )
+    identity_problem = bool(identity_concerns(found.comparison))
     recent_gap = any(gap.last_day >= history.add_months(today, -24) for gap in found.long_gaps)
     Applicant.objects.filter(pk=applicant.pk).update(
         flag_identity_mismatch=identity_problem,

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from verifications import audit, background, models
+from verifications import audit, background, models, review
 from verifications.admin.base import ReadOnlyAdmin, ReadOnlyInline
 from verifications.admin.invites import send_and_show
 from verifications.admin.review import AssignedFilter, FlagFilter, ProviderFilter, ReviewQueueMixin
@@ -177,6 +177,10 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             self._create_smile_user(request, obj)
+        elif form.has_changed():
+            # A corrected date of birth or name changes the identity verdict: the queue's
+            # flags follow now, not at the next sync.
+            review.refresh_review_state(obj)
 
     def _create_smile_user(self, request: HttpRequest, applicant: models.Applicant) -> bool:
         try:

@@ -16,6 +16,7 @@ from django.utils.html import format_html_join
 
 from verifications import audit, models, review
 from verifications.admin.base import ReadOnlyAdmin
+from verifications.history.dates import format_instant
 from verifications.models import Applicant, Decision
 
 
@@ -91,7 +92,7 @@ class ReviewQueueMixin:
             (
                 (
                     row["state"],
-                    f"last sync {row['at']:%Y-%m-%d %H:%M}" if row["at"] else "never synced",
+                    f"last sync {format_instant(row['at'])}" if row["at"] else "never synced",
                     row["label"],
                     row["state"],
                 )
@@ -145,9 +146,17 @@ class ReviewQueueMixin:
         )
 
     def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Assign to me, or (a supervisor's form) to the reviewer named in `reviewer`."""
         self._post_by_reviewer(request)
         applicant = get_object_or_404(Applicant, pk=pk)
-        self._refusable(request, lambda: review.assign(applicant, request.user, by=request.user))
+        reviewer = request.user
+        if request.POST.get("reviewer"):
+            reviewer = review.reviewers().filter(pk=request.POST["reviewer"]).first()
+            if reviewer is None:
+                self.message_user(request, "Choose one of the reviewers listed.", messages.ERROR)
+                return self._back(pk)
+        if self._refusable(request, lambda: review.assign(applicant, reviewer, by=request.user)):
+            self.message_user(request, f"{applicant} is now assigned to {reviewer}.")
         return self._back(pk)
 
     def unassign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -186,23 +195,37 @@ class ReviewQueueMixin:
     def _back(self, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:verifications_applicant_change", args=[pk]))
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Audited here, where the page is drawn, not where its context is built: a saved
+        # change form redirects without showing anything and must not count as a view.
+        if obj is not None and context.get("evidence"):
+            audit.record(
+                request.user, audit.Action.VIEWED_SMILE_DATA, applicant=obj, what=request.path
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def review_context(self, request: HttpRequest, applicant: Applicant) -> dict:
-        """The review panel: shown to those who may see Smile's data; the view is audited."""
+        """The review panel, for those who may see Smile's data (audited when shown)."""
         if not request.user.has_perm("verifications.view_smile_data"):
             return {}
-        audit.record(
-            request.user, audit.Action.VIEWED_SMILE_DATA, applicant=applicant, what=request.path
-        )
         can_decide = self.has_decide_permission(request)
+        evidence = review.evidence(applicant)
         return {
-            "evidence": review.evidence(applicant),
+            "evidence": evidence,
             "completeness": review.completeness_rows(applicant),
             "flags": review.flags(applicant),
             "decisions": applicant.decisions.select_related("decided_by").order_by("-decided_at"),
             "can_decide": can_decide,
             "decision_form": DecisionForm() if can_decide else None,
-            "approval_concerns": review.approval_concerns(applicant) if can_decide else [],
+            "approval_concerns": (
+                review.approval_concerns(applicant, comparison=evidence.comparison)
+                if can_decide
+                else []
+            ),
             "is_mine": applicant.assigned_to_id == request.user.pk,
+            "reviewers": review.reviewers()
+            if can_decide and review.may_supervise(request.user)
+            else None,
         }
 
 

@@ -25,6 +25,7 @@ from verifications.history.dates import (
     month_index,
     month_start,
     span,
+    span_text,
     whole_months,
 )
 from verifications.history.load import (
@@ -96,6 +97,7 @@ __all__ = [
     "month_start",
     "months_employed",
     "span",
+    "span_text",
     "stale_days_setting",
     "status_says_ended",
     "whole_months",

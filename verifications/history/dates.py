@@ -46,6 +46,19 @@ def local_date(instant: datetime.datetime, tz: datetime.tzinfo | None = None) ->
     return timezone.localtime(instant, tz).date()
 
 
+def format_instant(instant: datetime.datetime | None) -> str:
+    """'2026-12-01 16:59 UTC+08:00': local time with its offset from UTC.
+
+    Never the zone's abbreviation: tzdata calls Manila's time "PST", which readers take for
+    Pacific time, and an offset means the same thing to everyone.
+    """
+    if instant is None:
+        return ""
+    local = timezone.localtime(instant)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} UTC{offset[:3]}:{offset[3:5]}"
+
+
 class Tenure(NamedTuple):
     total_months: int
 
@@ -69,6 +82,16 @@ class Tenure(NamedTuple):
 def span(start: date, last_day: date) -> Tenure:
     """Complete months of an inclusive interval (Jan 15 to Feb 14 is one month)."""
     return Tenure(whole_months(start, last_day + ONE_DAY))
+
+
+def span_text(start: date, last_day: date) -> str:
+    """An inclusive interval in complete months and the days left over: '3 months 1 day'."""
+    tenure = span(start, last_day)
+    days = (last_day + ONE_DAY - add_months(start, tenure.total_months)).days
+    day_text = f"{days} day{'s' if days != 1 else ''}"
+    if not tenure.total_months:
+        return day_text
+    return f"{tenure} {day_text}" if days else str(tenure)
 
 
 class Money(NamedTuple):

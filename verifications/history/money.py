@@ -132,14 +132,22 @@ class IncomeYear:
     gross: Decimal
     net: Decimal
     records: int
+    gross_missing: int = 0  # records without a gross amount: the gross total is a floor
+    net_missing: int = 0
 
 
 def income_totals(records: Iterable[Any]) -> tuple[IncomeYear, ...]:
-    """Gross and net per year (of the period's start) and currency; missing amounts add nothing."""
-    sums: dict[tuple[int, str], list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    """Gross and net per year (of the period's start) and currency.
+
+    A missing amount adds nothing, and is counted, so a total over incomplete records says so
+    instead of passing for the whole.
+    """
+    sums: dict[tuple[int, str], list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0, 0, 0])
     for record in records:
         entry = sums[(record.start_date.year, record.currency)]
         entry[0] += record.gross_amount or 0
         entry[1] += record.net_amount or 0
         entry[2] += 1
+        entry[3] += record.gross_amount is None
+        entry[4] += record.net_amount is None
     return tuple(IncomeYear(year, cur, *sums[(year, cur)]) for year, cur in sorted(sums))

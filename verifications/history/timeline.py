@@ -17,6 +17,7 @@ from verifications.history.dates import (
     date,
     month_index,
     span,
+    span_text,
 )
 
 # --- Employment timeline -------------------------------------------------------------------------
@@ -99,6 +100,11 @@ class Gap:
     def days(self) -> int:
         return (self.last_day - self.start).days + 1
 
+    @property
+    def length(self) -> str:
+        """'3 months 1 day': a gap just past the threshold must not read as exactly on it."""
+        return span_text(self.start, self.last_day)
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -175,14 +181,17 @@ def merge_intervals(intervals: Iterable[tuple[date, date]]) -> tuple[tuple[date,
 
 
 def find_gaps(spells: Sequence[tuple[date, date]], today: date, gap_months: int) -> tuple[Gap, ...]:
-    """Gaps between merged spells, and the ongoing one when no job reaches today.
+    """Gaps between merged spells up to today, and the ongoing one when no job covers today.
 
     A gap is long when it lasts more than `gap_months` complete months: Feb 1 to Apr 30 is
-    exactly three months, so not longer than three.
+    exactly three months, so not longer than three. Only days up to today count: a job that
+    starts next month does not close today's gap (it may never start), so the gap before it
+    is ongoing until today.
     """
-    holes = [(a[1] + ONE_DAY, b[0] - ONE_DAY, False) for a, b in itertools.pairwise(spells)]
-    if spells and spells[-1][1] < today:
-        holes.append((spells[-1][1] + ONE_DAY, today, True))
+    past = [(start, min(last, today)) for start, last in spells if start <= today]
+    holes = [(a[1] + ONE_DAY, b[0] - ONE_DAY, False) for a, b in itertools.pairwise(past)]
+    if past and past[-1][1] < today:
+        holes.append((past[-1][1] + ONE_DAY, today, True))
     return tuple(
         Gap(start, last, span(start, last), add_months(start, gap_months) <= last, ongoing)
         for start, last, ongoing in holes
@@ -199,6 +208,8 @@ class Figures:
     current_jobs: tuple[Job, ...]
     employer_count: int
     longest_gap: Gap | None
+    upcoming_jobs: tuple[Job, ...]  # starting after today: neither current nor past
+    none_started: bool  # every job starts after today: no history yet, so no gap either
 
 
 def months_employed(jobs: Iterable[Job], *, today: date, window: int) -> int:
@@ -222,4 +233,6 @@ def figures(timeline: Timeline, *, today: date) -> Figures:
         current_jobs=tuple(job for job in jobs if job.is_current),
         employer_count=len({employer_key(job.employer) for job in jobs}),
         longest_gap=max(timeline.gaps, key=lambda gap: gap.days, default=None),
+        upcoming_jobs=tuple(job for job in jobs if job.start > today),
+        none_started=bool(jobs) and all(job.start > today for job in jobs),
     )

@@ -10,19 +10,43 @@ from django.utils import timezone
 from verifications.models.applicants import Applicant
 
 
+def _refuse(model: type[models.Model], what: str) -> ValidationError:
+    return ValidationError(f"{model._meta.verbose_name} records cannot be {what}.")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk writes that would rewrite the evidence: refused, like a row's save and delete.
+
+    The admin already offers no way to change these rows; this also stops code (a shell, a
+    script, a careless migration) from `AuditEntry.objects.filter(...).update(...)` or
+    `.delete()`. Raw SQL and database privileges are the remaining door, outside Django.
+    """
+
+    def update(self, **kwargs) -> int:
+        raise _refuse(self.model, "changed")
+
+    def bulk_update(self, objs, fields, batch_size=None) -> int:
+        raise _refuse(self.model, "changed")
+
+    def delete(self):
+        raise _refuse(self.model, "deleted")
+
+
 class AppendOnly(models.Model):
     """Rows that are written once and never changed or deleted (audit evidence)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
-            raise ValidationError(f"{self._meta.verbose_name} records cannot be changed.")
+            raise _refuse(type(self), "changed")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError(f"{self._meta.verbose_name} records cannot be deleted.")
+        raise _refuse(type(self), "deleted")
 
 
 class Decision(AppendOnly):
