@@ -65,22 +65,22 @@ def test_a_user_without_a_role_holds_no_permission(charlie):
 
 ADMIN_PAGES = {
     # page: who gets 200 (everyone else logged in gets 403)
-    "/admin/verifications/applicant/": {"staff", "reviewer", "officer", "admin"},
+    "/admin/verifications/applicant/": {"staff", "reviewer", "supervisor", "officer", "admin"},
     "/admin/verifications/applicant/add/": {"staff", "admin"},
-    "/admin/verifications/invite/": {"staff", "reviewer", "admin"},
-    "/admin/verifications/linkedaccount/": {"staff", "reviewer", "admin"},
-    "/admin/verifications/contribution/": {"reviewer", "admin"},
-    "/admin/verifications/employment/": {"reviewer", "admin"},
-    "/admin/verifications/identity/": {"reviewer", "admin"},
-    "/admin/verifications/webhookevent/": {"reviewer", "admin"},
-    "/admin/verifications/syncrun/": {"reviewer", "admin"},
-    "/admin/verifications/decision/": {"reviewer", "admin"},
+    "/admin/verifications/invite/": {"staff", "reviewer", "supervisor", "admin"},
+    "/admin/verifications/linkedaccount/": {"staff", "reviewer", "supervisor", "admin"},
+    "/admin/verifications/contribution/": {"reviewer", "supervisor", "admin"},
+    "/admin/verifications/employment/": {"reviewer", "supervisor", "admin"},
+    "/admin/verifications/identity/": {"reviewer", "supervisor", "admin"},
+    "/admin/verifications/webhookevent/": {"reviewer", "supervisor", "admin"},
+    "/admin/verifications/syncrun/": {"reviewer", "supervisor", "admin"},
+    "/admin/verifications/decision/": {"reviewer", "supervisor", "admin"},
     "/admin/accounts/user/": {"admin"},
     "/admin/django_q/schedule/": {"admin"},
 }
 
 
-@pytest.mark.parametrize("username", ["admin", "staff", "reviewer", "officer"])
+@pytest.mark.parametrize("username", ["admin", "staff", "reviewer", "officer", "supervisor"])
 def test_each_demo_user_logs_in_and_sees_only_what_the_role_allows(client, username):
     call_command("seed_demo", password="demo-pass-123", force=True, stdout=StringIO())
     assert client.login(username=username, password="demo-pass-123")
@@ -95,7 +95,7 @@ def test_seed_demo_is_idempotent(django_user_model):
 
     call_command("seed_demo", password="a", force=True, stdout=StringIO())
     call_command("seed_demo", password="b", force=True, stdout=StringIO())
-    assert django_user_model.objects.count() == 4
+    assert django_user_model.objects.count() == 5
     assert Applicant.objects.count() == 4
     assert django_user_model.objects.get(username="admin").is_superuser
     assert django_user_model.objects.get(username="officer").check_password("b")
@@ -108,9 +108,10 @@ def test_the_printed_passwords_log_in_through_the_login_form(client, capsys):
     printed = {
         line.split()[0]: line.split()[1]
         for line in out.splitlines()
-        if line.startswith("  ") and line.split()[0] in {"admin", "staff", "reviewer", "officer"}
+        if line.startswith("  ")
+        and line.split()[0] in {"admin", "staff", "reviewer", "officer", "supervisor"}
     }
-    assert len(printed) == 4
+    assert len(printed) == 5
     for username, password in printed.items():
         answer = client.post(
             "/admin/login/?next=/admin/", {"username": username, "password": password}

@@ -23,6 +23,7 @@ DEMO_USERS = [
     ("staff", roles.STAFF, "Sam"),
     ("reviewer", roles.REVIEWER, "Rita"),
     ("officer", roles.LOAN_OFFICER, "Omar"),
+    ("supervisor", roles.SUPERVISOR, "Susan"),
 ]
 
 # What each sandbox person would tell a lender; they can connect with the sandbox logins.
@@ -61,7 +62,7 @@ DEMO_APPLICANTS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users (admin, staff, reviewer, officer) and sample applicants."
+    help = "Create demo users (admin, staff, reviewer, officer, supervisor) and sample applicants."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -80,7 +81,8 @@ class Command(BaseCommand):
             # Run by mistake on a production database, this would hand out a superuser
             # `admin` with a password printed on a terminal.
             raise CommandError(
-                "seed_demo sets the passwords of the users admin, staff, reviewer and officer "
+                "seed_demo sets the passwords of the users admin, staff, reviewer, officer and "
+                "supervisor "
                 "and makes admin a superuser. DEBUG is false, so this looks like production: "
                 "nothing was changed. Pass --force if this is a demo or test database."
             )
