@@ -63,6 +63,17 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+def fingerprint() -> str:
+    """A digest of ROLE_PERMISSIONS. The newest roles migration records it: a deployed
+    database only gets a role change through a migration, so a test refuses an edit above
+    that no migration carries."""
+    import hashlib
+    import json
+
+    listed = {role: sorted(names) for role, names in ROLE_PERMISSIONS.items()}
+    return hashlib.sha256(json.dumps(listed, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def sync_roles(apps=None) -> None:
     """Create the role groups and give each exactly the permissions listed above."""
     if apps is None:

@@ -136,3 +136,24 @@ def test_every_permission_a_role_lists_exists():
 
     for role, names in ROLE_PERMISSIONS.items():
         assert Group.objects.get(name=role).permissions.count() == len(set(names)), role
+
+
+def test_every_change_to_the_roles_comes_with_a_migration():
+    """The groups of a deployed database change only when a migration calls sync_roles."""
+    import importlib
+    import pkgutil
+
+    from accounts.roles import fingerprint
+    from verifications import migrations
+
+    names = sorted(module.name for module in pkgutil.iter_modules(migrations.__path__))
+    recorded = [
+        module.ROLES_FINGERPRINT
+        for module in (importlib.import_module(f"verifications.migrations.{n}") for n in names)
+        if hasattr(module, "ROLES_FINGERPRINT")
+    ]
+    assert recorded, "the newest roles migration records ROLES_FINGERPRINT"
+    assert recorded[-1] == fingerprint(), (
+        "accounts/roles.py changed without a migration: add one that calls sync_roles and "
+        f'records ROLES_FINGERPRINT = "{fingerprint()}"'
+    )

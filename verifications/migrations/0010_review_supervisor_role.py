@@ -1,5 +1,8 @@
 from django.db import migrations
 
+# accounts.roles.fingerprint() of the roles this migration gives the groups (tests/test_roles.py).
+ROLES_FINGERPRINT = "c99b02b9db35fe11"
+
 
 def sync_roles(apps, schema_editor):
     from accounts.roles import sync_roles
