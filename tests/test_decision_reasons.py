@@ -42,7 +42,7 @@ def test_an_override_replaces_the_reasons():
         (json.dumps({**CUSTOM, "reject": {"x" * 51: "Too long"}}), "a code is 1 to 50"),
         (json.dumps({**CUSTOM, "reject": {"x": ""}}), "its label a non-empty text"),
         ('["approve"]', "it is a JSON list, not an object"),
-        ("{approve", "DECISION_REASONS is not valid JSON"),
+        ("{approve", "DECISION_REASONS cannot be read as JSON"),
     ],
 )
 def test_unusable_reasons_stop_the_portal_with_a_clear_message(reasons, message):

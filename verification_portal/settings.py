@@ -339,12 +339,10 @@ _DEFAULT_DECISION_REASONS = {
         "identity_document": "Provide an identity document",
     },
 }
-try:
-    DECISION_REASONS = _decision_reasons(
-        env.json("DECISION_REASONS", default=_DEFAULT_DECISION_REASONS)
-    )
-except ValueError as error:  # json.JSONDecodeError
-    raise ImproperlyConfigured(f"DECISION_REASONS is not valid JSON: {error}") from error
+# Text that is not JSON at all is refused by _Env, naming the variable.
+DECISION_REASONS = _decision_reasons(
+    env.json("DECISION_REASONS", default=_DEFAULT_DECISION_REASONS)
+)
 
 LOGGING = {
     "version": 1,
