@@ -203,7 +203,10 @@ def test_two_reviewers_pressing_next_at_once_never_get_the_same_applicant(rita, 
 
     def take(reviewer):
         start.wait()
-        taken.append(review.next_in_queue(reviewer).pk)
+        try:
+            taken.append(review.next_in_queue(reviewer).pk)
+        finally:
+            connection.close()  # a thread's connection outlives it and blocks the test DB's drop
 
     threads = [threading.Thread(target=take, args=(reviewer,)) for reviewer in (rita, victor)]
     for thread in threads:

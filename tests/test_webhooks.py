@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 import requests
+from django.db import connection
 from django.utils import timezone
 
 from tests import factories
@@ -364,7 +365,10 @@ def test_workers_racing_for_one_event_process_it_once(smile_sandbox, receiver, g
 
     def work():
         start.wait()
-        outcomes.append(process_event(event.pk))
+        try:
+            outcomes.append(process_event(event.pk))
+        finally:
+            connection.close()  # a thread's connection outlives it and blocks the test DB's drop
 
     threads = [threading.Thread(target=work) for _ in range(3)]
     for thread in threads:
