@@ -121,7 +121,10 @@ def test_the_report_prints_on_one_a4_page_without_the_admin_chrome(page, portal_
     page.wait_for_url(base + report_url)
 
     assert "by omar" in page.get_by_test_id("generated").inner_text()
-    assert "Approve (verified) by rita" in page.get_by_test_id("decision").inner_text()
+    assert (
+        "Approve (Identity and employment verified) by rita"
+        in page.get_by_test_id("decision").inner_text()
+    )
     assert page.locator("[data-action='print']").is_visible()  # history.js revealed it
     page.emulate_media(media="print")
     assert not page.locator("#header").is_visible()
@@ -163,6 +166,12 @@ def test_a_loan_officer_reads_george_as_synced_from_the_sandbox(
         for mark in bar.get_by_test_id("overlap-mark").all():
             assert mark.bounding_box()["y"] >= body["y"] + body["height"]
     assert timeline.get_by_test_id("overlap-mark").count() >= 2
+    # George's weekly Upwork pay: yearly totals shown, the records one click away.
+    incomes = len(records["upwork"]["incomes"])
+    assert page.get_by_test_id("income-totals").is_visible()
+    assert not page.get_by_test_id("income-table").is_visible()
+    page.get_by_text(f"All {incomes} income records").click()
+    assert page.get_by_test_id("income-table").locator("tbody tr").count() == incomes
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "history-george.png"), full_page=True)
 

@@ -77,13 +77,15 @@ def maria(today: datetime.date, **fields):
 def approved(person, by, **fields) -> Decision:
     """An approval already on record, as the report shows it."""
     return Decision.objects.create(
-        applicant=person,
-        outcome="approve",
-        reason_code="verified",
-        from_status="ready",
-        to_status="approved",
-        decided_by=by,
-        **fields,
+        **{
+            "applicant": person,
+            "outcome": "approve",
+            "reason_code": "verified",
+            "from_status": "ready",
+            "to_status": "approved",
+            "decided_by": by,
+            **fields,
+        }
     )
 
 
@@ -214,6 +216,7 @@ def test_a_total_over_incomes_without_an_amount_says_it_is_incomplete(client, om
     row = html[html.index('<th scope="row">2024</th><td>PHP</td>') :].split("</tr>")[0]
     assert "90,000.00</td>" in row  # every gross amount is there
     assert '25,000.00 <span class="flag">(incomplete: 2 without an amount)</span>' in row
+    assert "<summary>All 3 income records</summary>" in html
 
 
 def test_an_applicant_whose_only_job_has_not_started_reads_so(client, omar, today):
@@ -294,6 +297,30 @@ def test_contributions_csv_holds_exactly_the_stored_rows(client, omar, today):
     assert {r["provider"] for r in rows} == {"sss_ph"}
 
 
+def test_viewing_the_history_and_each_export_is_audited(client, omar, rita, today):
+    person = maria(today)
+    client.force_login(omar)
+    assert client.get(url("history", person)).status_code == 200
+    client.force_login(rita)
+    client.get(url("history_employments_csv", person))
+    client.get(url("history_contributions_csv", person))
+
+    entries = AuditEntry.objects.order_by("at", "pk")
+    assert [(e.actor, e.action, e.applicant, e.what) for e in entries] == [
+        (omar, "viewed_history", person, url("history", person)),
+        (rita, "exported", person, "employments.csv"),
+        (rita, "exported", person, "contributions.csv"),
+    ]
+
+
+def test_a_refused_history_view_leaves_no_audit_entry(client, sam, today):
+    person = maria(today)
+    client.force_login(sam)
+    assert client.get(url("history", person)).status_code == 403
+    assert client.get(url("history_contributions_csv", person)).status_code == 403
+    assert not AuditEntry.objects.exists()
+
+
 def test_csv_file_name_falls_back_to_the_applicant_id(client, omar):
     person = factories.applicant(external_reference="")
     client.force_login(omar)
@@ -346,8 +373,12 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client, omar, today)
 
 
 def test_the_report_shows_identity_latest_decision_and_who_generated_it(
-    client, omar, rita, victor, today
+    client, omar, rita, victor, today, settings
 ):
+    settings.DECISION_REASONS = {
+        "approve": {"approve-code": "Employment verified by SSS"},
+        "request_info": {"request_info-code": "Explain the gap"},
+    }
     person = maria(today)
     Identity.objects.create(
         account=person.linked_accounts.get(),
@@ -378,8 +409,8 @@ def test_the_report_shows_identity_latest_decision_and_who_generated_it(
 
     assert response.status_code == 200
     assert "Generated " in html and " by omar" in html
-    assert "<strong>Approve</strong> (approve-code) by rita" in html
-    assert "request_info-code" not in html
+    assert "<strong>Approve</strong> (Employment verified by SSS) by rita" in html
+    assert "Explain the gap" not in html  # only the latest decision
     assert "Maria Dela Cruz Santos" in html and "maria@smileapi.io" in html
     assert "Paid <strong>11 of the last 12 months</strong> (1 missing)" in html
     assert 'data-testid="timeline"' in html
@@ -390,6 +421,14 @@ def test_the_report_shows_identity_latest_decision_and_who_generated_it(
         person,
         url("history_report", person),
     )
+
+
+def test_a_decision_whose_reason_left_the_list_shows_its_code(client, omar, rita, today):
+    person = maria(today)
+    approved(person, rita, reason_code="retired_reason")
+    client.force_login(omar)
+    html = client.get(url("history_report", person)).content.decode()
+    assert "<strong>Approve</strong> (retired_reason) by rita" in html
 
 
 def test_the_report_says_when_there_is_no_decision(client, omar, today):

@@ -148,6 +148,38 @@ def test_the_best_of_several_identities_counts_and_names_its_source():
     assert rows["date_of_birth"].source == "sss_ph"
 
 
+def test_an_account_that_contradicts_the_others_is_named_as_a_conflict():
+    borrowed = SimpleNamespace(
+        **{
+            **vars(GEORGE_AT_SMILE),
+            "full_name": "Ramon Reyes",
+            "dob": datetime.date(1985, 1, 9),
+            "emails": [{"address": "ramon@example.com"}],
+            "provider_id": "upwork",
+        }
+    )
+    rows = {row.field: row for row in compare_identity(stated(), [GEORGE_AT_SMILE, borrowed])}
+    assert (rows["date_of_birth"].verdict, rows["date_of_birth"].source) == (
+        Verdict.MATCH,
+        "sss_ph",
+    )
+    assert rows["date_of_birth"].conflicts == (("upwork", "1985-01-09"),)
+    assert rows["name"].conflicts == (("upwork", "Ramon Reyes"),)
+    # Every field may conflict; one that no account confirms is a plain mismatch instead.
+    assert rows["email"].conflicts == (("upwork", "ramon@example.com"),)
+    assert rows["phone"].conflicts == ()
+    wrong_dob = compare_identity(stated(date_of_birth=datetime.date(1999, 1, 1)), [borrowed])
+    assert [(row.verdict, row.conflicts) for row in wrong_dob if row.field == "date_of_birth"] == [
+        (Verdict.MISMATCH, ())
+    ]
+
+
+def test_an_account_without_the_field_is_no_conflict():
+    other = SimpleNamespace(**{**vars(GEORGE_AT_SMILE), "dob": None, "provider_id": "upwork"})
+    rows = {row.field: row for row in compare_identity(stated(), [GEORGE_AT_SMILE, other])}
+    assert rows["date_of_birth"].conflicts == ()
+
+
 def test_no_identity_yet_means_every_field_is_missing():
     assert set(verdicts(stated(), identities=())) == {
         "name",

@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 
 from tests import factories
 from verifications import invites
-from verifications.models import Applicant, Invite, SmileUser
+from verifications.models import Applicant, AuditEntry, Invite, SmileUser
 from verifications.smile_users import ensure_smile_user
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,41 @@ def test_adding_an_applicant_creates_their_smile_user_once(client, sam, smile_sa
     client.post(f"{LIST_URL}{george.pk}/change/", {**STATED, "phone": "+639170000000"})
     assert SmileUser.objects.count() == 1
     assert len(smile_sandbox.sandbox.store.users) == 1
+
+
+def stated_george(**fields) -> Applicant:
+    stated = {k: v for k, v in STATED.items() if "-" not in k}
+    return factories.applicant(**{**stated, "date_of_birth": datetime.date(1970, 8, 24), **fields})
+
+
+def test_changing_what_the_applicant_stated_is_audited_field_by_field(client, sam):
+    george = stated_george()
+    client.force_login(sam)
+    changed = {**STATED, "date_of_birth": "1970-08-25", "address": "", "first_name": "George"}
+    assert client.post(f"{LIST_URL}{george.pk}/change/", changed).status_code == 302
+
+    entry = AuditEntry.objects.get(action="stated_changed")
+    assert (entry.actor, entry.applicant, entry.what) == (sam, george, "date_of_birth, address")
+    assert entry.details["changes"] == {
+        "date_of_birth": ["1970-08-24", "1970-08-25"],
+        "address": ["12 Maybunga St, Pasig City", ""],
+    }
+    # Saving without a change writes nothing more.
+    client.post(f"{LIST_URL}{george.pk}/change/", changed)
+    assert AuditEntry.objects.filter(action="stated_changed").count() == 1
+
+
+@pytest.mark.parametrize("status", [Applicant.Status.APPROVED, Applicant.Status.REJECTED])
+def test_after_a_final_decision_what_was_stated_can_no_longer_change(client, sam, status):
+    george = stated_george(status=status)
+    client.force_login(sam)
+    page = client.get(f"{LIST_URL}{george.pk}/change/").content.decode()
+    assert 'name="date_of_birth"' not in page and "Aug. 24, 1970" in page
+
+    client.post(f"{LIST_URL}{george.pk}/change/", {**STATED, "date_of_birth": "1971-01-01"})
+    george.refresh_from_db()
+    assert george.date_of_birth == datetime.date(1970, 8, 24)
+    assert not AuditEntry.objects.filter(action="stated_changed").exists()
 
 
 def test_a_smile_error_keeps_the_applicant_and_marks_them_for_retry(client, sam, smile_sandbox):

@@ -178,6 +178,21 @@ def test_a_decision_the_status_does_not_allow_is_refused_readably(rita, sam):
         decide(person, rita, "request_info", "explain_gap")
 
 
+def test_next_in_my_queue_skips_applicants_i_added_or_invited(rita, victor):
+    now = timezone.now()
+    added = factories.applicant(
+        status=Status.READY, created_at=now - datetime.timedelta(days=5), created_by=rita
+    )
+    invited = factories.applicant(status=Status.READY, created_at=now - datetime.timedelta(days=4))
+    factories.invite(invited, created_by=rita)
+    theirs = factories.applicant(status=Status.READY, created_at=now - datetime.timedelta(days=1))
+
+    assert review.next_in_queue(rita) == theirs
+    assert review.next_in_queue(rita) is None
+    # Another reviewer, who may approve them, gets them oldest first.
+    assert [review.next_in_queue(victor), review.next_in_queue(victor)] == [added, invited]
+
+
 def test_next_in_my_queue_takes_the_oldest_unassigned_ready_applicant(rita, victor):
     now = timezone.now()
     oldest = factories.applicant(status=Status.READY, created_at=now - datetime.timedelta(days=3))
@@ -503,6 +518,33 @@ def test_a_date_of_birth_with_day_and_month_swapped_needs_an_override(george_at_
         "(stated 1970-08-04, Smile 1970-04-08)."
     ]
     with pytest.raises(review.DecisionRefused, match="day and month swapped"):
+        decide(person, rita)
+
+
+def test_a_second_account_with_another_birth_date_raises_the_flag(george_at_smile, rita):
+    from verifications.models import Identity
+
+    person = george_at_smile
+    borrowed = factories.linked_account(person, provider_id="upwork", last_synced_at=timezone.now())
+    Identity.objects.create(
+        account=borrowed,
+        provider_id="upwork",
+        smile_id="i-other",
+        full_name="George Palomero",
+        dob="1985-01-09",
+        raw={},
+    )
+    review.refresh_review_state(person)
+    person.refresh_from_db()
+
+    assert person.flag_identity_mismatch
+    dob = next(row for row in review.evidence(person).comparison if row.field == "date_of_birth")
+    assert (dob.verdict, dob.conflicts) == ("match", (("upwork", "1985-01-09"),))
+    assert [c for c in review.approval_concerns(person) if "identity" in c] == [
+        "Unresolved flag: identity mismatch, the date of birth on the upwork account differs "
+        "(stated 1970-08-24, upwork 1985-01-09)."
+    ]
+    with pytest.raises(review.DecisionRefused, match="on the upwork account differs"):
         decide(person, rita)
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from tests import factories
 from tests.queue import queued_task_names
-from verifications.models import Applicant, AuditEntry, Decision, Invite
+from verifications.models import Applicant, AuditEntry, Decision, Identity, Invite
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +151,24 @@ def test_a_reviewer_sees_the_evidence_and_the_view_is_audited(client, rita, pers
     )
 
 
+def test_the_comparison_shows_an_account_that_contradicts_the_others(client, rita, person):
+    for provider, dob in [("sss_ph", "1970-08-24"), ("upwork", "1985-01-09")]:
+        account = factories.linked_account(person, provider_id=provider)
+        Identity.objects.create(
+            account=account,
+            provider_id=provider,
+            smile_id=f"i-{provider}",
+            full_name="George Palomero",
+            dob=dob,
+            raw={},
+        )
+    Applicant.objects.filter(pk=person.pk).update(date_of_birth="1970-08-24")
+    client.force_login(rita)
+    html = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert html.count('data-testid="conflict"') == 1
+    assert "upwork says 1985-01-09: mismatch" in html
+
+
 def test_looking_at_smile_records_is_audited(client, rita, person):
     account = factories.linked_account(person)
     record = factories.contribution(account, timezone.localdate().replace(day=1))
@@ -196,6 +214,8 @@ def test_decide_through_the_admin_and_see_refusals(client, rita, person):
     assert person.status == "rejected"
     assert Decision.objects.get().note == "Payslips edited"
     assert "Payslips edited" in done.content.decode()  # decision history on the page
+    # The history names the reason as reviewers chose it, not the stored code.
+    assert '<td title="suspected_fraud">Suspected fraud</td>' in done.content.decode()
 
 
 def test_a_decision_form_with_a_missing_reason_explains_itself(client, rita, person):

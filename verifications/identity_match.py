@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -48,6 +48,9 @@ class FieldComparison:
     smile: str
     verdict: Verdict
     source: str  # provider of the Smile value shown
+    # Other linked accounts whose value contradicts the stated one although `source` agrees:
+    # (provider, value). One account that is someone else's is how a borrowed login shows.
+    conflicts: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_problem(self) -> bool:
@@ -244,16 +247,23 @@ def compare_identity(applicant: Any, identities: Sequence[Any]) -> list[FieldCom
     }
     rows = []
     for field, label in LABELS.items():
-        best: FieldComparison | None = None
+        candidates = []
         for identity in identities:
             shown, value = _field_values(identity)[field]
             verdict = _verdict(field, applicant, stated_name, value)
-            candidate = FieldComparison(
-                field, label, stated[field], shown, verdict, identity.provider_id
+            candidates.append(
+                FieldComparison(field, label, stated[field], shown, verdict, identity.provider_id)
             )
-            if best is None or _RANK[verdict] < _RANK[best.verdict]:
-                best = candidate
-        rows.append(best or FieldComparison(field, label, stated[field], "", Verdict.MISSING, ""))
+        if not candidates:
+            rows.append(FieldComparison(field, label, stated[field], "", Verdict.MISSING, ""))
+            continue
+        best = min(candidates, key=lambda candidate: _RANK[candidate.verdict])  # first if tied
+        conflicts = tuple(
+            (candidate.source, candidate.smile)
+            for candidate in candidates
+            if candidate.verdict == Verdict.MISMATCH and best.verdict != Verdict.MISMATCH
+        )
+        rows.append(replace(best, conflicts=conflicts))
     return rows
 
 

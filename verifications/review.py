@@ -133,7 +133,11 @@ def next_in_queue(reviewer: AbstractBaseUser) -> Applicant | None:
     """Take the oldest unassigned applicant ready for review, and assign it to `reviewer`."""
     if not reviewer.has_perm("verifications.decide_applicant"):
         raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
-    waiting = Applicant.objects.filter(status=Status.READY, assigned_to__isnull=True)
+    # Skip applicants the reviewer added or invited: four-eyes forbids them approving those, so
+    # handing them one would only park it with someone who cannot finish it.
+    waiting = Applicant.objects.filter(status=Status.READY, assigned_to__isnull=True).exclude(
+        Q(created_by=reviewer) | Q(invites__created_by=reviewer)
+    )
     oldest = waiting.order_by("created_at", "pk").values_list("pk", flat=True)
     # Conditional: two reviewers pressing "Next" at once never get the same applicant. When
     # another reviewer wins the oldest, it is no longer waiting and the loop reads the next
@@ -203,6 +207,14 @@ def identity_concerns(comparison: list[FieldComparison]) -> list[str]:
             f"Unresolved flag: identity mismatch, the {row.label.lower()} {why} "
             f"(stated {row.stated or '—'}, Smile {row.smile or '—'})."
         )
+    for row in comparison:
+        if row.field in IDENTITY_FLAG_FIELDS:
+            concerns.extend(
+                f"Unresolved flag: identity mismatch, the {row.label.lower()} on the "
+                f"{provider} account differs "
+                f"(stated {row.stated or '—'}, {provider} {value or '—'})."
+                for provider, value in row.conflicts
+            )
     return concerns
 
 

@@ -171,6 +171,12 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
         latest = max(applicant.invites.all(), key=lambda invite: invite.created_at, default=None)
         return latest.get_state_display() if latest else "—"
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.is_final:
+            return [*readonly, *models.Applicant.STATED_FIELDS]
+        return readonly
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
@@ -178,9 +184,26 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
         if not change:
             self._create_smile_user(request, obj)
         elif form.has_changed():
+            self._audit_stated_changes(request, obj, form)
             # A corrected date of birth or name changes the identity verdict: the queue's
             # flags follow now, not at the next sync.
             review.refresh_review_state(obj)
+
+    def _audit_stated_changes(self, request: HttpRequest, applicant: models.Applicant, form):
+        """Record who changed which stated field, from what to what: a corrected date of
+        birth can turn a mismatch into a match, so a reviewer must be able to see it."""
+        changed = [name for name in models.Applicant.STATED_FIELDS if name in form.changed_data]
+        if changed:
+            audit.record(
+                request.user,
+                audit.Action.STATED_CHANGED,
+                applicant=applicant,
+                what=", ".join(changed),
+                changes={
+                    name: [_plain(form.initial.get(name)), _plain(form.cleaned_data.get(name))]
+                    for name in changed
+                },
+            )
 
     def _create_smile_user(self, request: HttpRequest, applicant: models.Applicant) -> bool:
         try:
@@ -336,3 +359,10 @@ class LinkedAccountAdmin(ReadOnlyAdmin):
     list_filter = ["connection_status", "provider_id"]
     list_select_related = ["applicant"]
     search_fields = ["smile_id", "applicant__last_name", "applicant__external_reference"]
+
+
+def _plain(value) -> str:
+    """A form value as the audit log's JSON keeps it: dates as ISO text, nothing as ""."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -118,8 +118,27 @@ class Applicant(models.Model):
         Status.REJECTED: frozenset(),
     }
 
+    # What the applicant told us: the identity comparison and every decision are made
+    # against these, so their edits are audited and a final decision freezes them.
+    STATED_FIELDS = (
+        "first_name",
+        "middle_name",
+        "last_name",
+        "suffix",
+        "date_of_birth",
+        "address",
+        "email",
+        "phone",
+        "external_reference",
+    )
+
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def is_final(self) -> bool:
+        """Approved or rejected: no status follows, and what was stated no longer changes."""
+        return not self.TRANSITIONS[self.status]
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]

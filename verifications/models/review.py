@@ -77,6 +77,14 @@ class Decision(AppendOnly):
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} {self.applicant} ({self.reason_code})"
 
+    @property
+    def reason_label(self) -> str:
+        """The reason as reviewers read it in DECISION_REASONS; the bare code once the list no
+        longer holds it (the list is configurable, and old decisions keep the code they had)."""
+        return settings.DECISION_REASONS.get(self.outcome, {}).get(
+            self.reason_code, self.reason_code
+        )
+
 
 class AuditEntry(AppendOnly):
     """Who did what to which applicant, and who looked at their Smile data: never edited."""
@@ -92,6 +100,7 @@ class AuditEntry(AppendOnly):
         INVITE_SENT = "invite_sent", "Sent an invite"
         INVITE_REVOKED = "invite_revoked", "Revoked an invite"
         DATA_REFRESH = "data_refresh", "Requested a data refresh"
+        STATED_CHANGED = "stated_changed", "Changed what the applicant stated"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
