@@ -364,6 +364,41 @@ def test_a_stop_in_payments_makes_every_due_month_since_missing():
     assert states(grid, 2024)[3] == CellState.NOT_YET_DUE
 
 
+def test_within_the_grace_an_unpaid_month_is_not_yet_due_and_a_paid_one_is_paid():
+    # Paid through April; on 3 June, May's contribution may still be remitted until 30 June.
+    records = [paid(D(2023, m, 28)) for m in range(6, 13)] + [
+        paid(D(2024, m, 28)) for m in range(1, 5)
+    ]
+    strict = contribution_grid(records, today=D(2024, 6, 3))
+    assert states(strict, 2024)[4] == CellState.MISSING
+    assert (strict.paid_last_12, strict.missing_last_12) == (11, 1)
+
+    grace = contribution_grid(records, today=D(2024, 6, 3), grace_months=1)
+    assert states(grace, 2024)[3:6] == [
+        CellState.PAID,
+        CellState.NOT_YET_DUE,
+        CellState.NOT_YET_DUE,
+    ]
+    assert grace.missing == ()
+    # The last 12 due months, May 2023 to April 2024, hold 11 payments and nothing missing
+    # (May 2023 comes before the first contribution).
+    assert (grace.paid_last_12, grace.missing_last_12, grace.grace_months) == (11, 0, 1)
+
+    early = contribution_grid([*records, paid(D(2024, 5, 31))], today=D(2024, 6, 3), grace_months=1)
+    assert states(early, 2024)[4] == CellState.PAID
+
+
+def test_a_month_past_the_grace_is_missing_again():
+    records = [paid(D(2024, m, 28)) for m in range(1, 5)]
+    grid = contribution_grid(records, today=D(2024, 7, 1), grace_months=1)
+    assert grid.missing == (D(2024, 5, 1),)
+    assert states(grid, 2024)[4:7] == [
+        CellState.MISSING,
+        CellState.NOT_YET_DUE,
+        CellState.NOT_YET_DUE,
+    ]
+
+
 def test_several_contributions_in_a_month_are_summed_per_currency():
     grid = contribution_grid(
         [

@@ -179,6 +179,22 @@ def test_the_gap_threshold_comes_from_the_settings(client, omar, today, settings
     assert "Gap longer than 11 months" in html
 
 
+@pytest.mark.parametrize(("grace", "state"), [(1, "Not yet due"), (0, "Missing")])
+def test_last_months_contribution_is_missing_only_after_the_grace(
+    client, omar, today, settings, grace, state
+):
+    settings.CONTRIBUTION_GRACE_MONTHS = grace
+    person = maria(today)
+    last_month = month(today, 1)
+    Contribution.objects.filter(account__applicant=person, date=month_end(last_month)).delete()
+    client.force_login(omar)
+    html = client.get(url("history", person)).content.decode()
+    assert f'title="{last_month:%B %Y}: {state}"' in html
+    missing = 1 + (state == "Missing")  # the month five months ago is missing either way
+    assert f"{missing} missing</span>" in html
+    assert ("1 month after it ends" in html) == bool(grace)
+
+
 def test_the_page_warns_when_data_is_stale(client, omar, today, settings):
     settings.DATA_STALE_DAYS = 1
     person = maria(today)

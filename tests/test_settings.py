@@ -159,6 +159,13 @@ def test_an_unknown_smile_mode_is_refused():
     assert "SMILE_MODE must be 'sandbox' or 'production'" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["-1", "13"])
+def test_a_contribution_grace_outside_0_to_12_months_is_refused(value):
+    result = run_python(SHOW, **PRODUCTION, CONTRIBUTION_GRACE_MONTHS=value)
+    assert result.returncode != 0
+    assert f"CONTRIBUTION_GRACE_MONTHS must be between 0 and 12, not {value}" in result.stderr
+
+
 def test_the_orm_broker_is_the_default_and_redis_is_used_when_configured():
     orm = settings_with(**{**PRODUCTION, "REDIS_URL": ""})["q"]
     assert orm["orm"] == "default"

@@ -282,6 +282,15 @@ SYNC_REFRESH_HOURS = env.int("SYNC_REFRESH_HOURS", default=24 * 7)
 DATA_STALE_DAYS = env.int("DATA_STALE_DAYS", default=30)
 # Gaps between jobs longer than this many months are marked, and flag the applicant.
 HISTORY_GAP_MONTHS = env.int("HISTORY_GAP_MONTHS", default=3)
+# Months after a month's end before its contribution counts as missing. Philippine SSS lets
+# employers remit until the end of the following month, hence 1; 0 makes a month due as soon
+# as it ends.
+CONTRIBUTION_GRACE_MONTHS = env.int("CONTRIBUTION_GRACE_MONTHS", default=1)
+if not 0 <= CONTRIBUTION_GRACE_MONTHS <= 12:
+    raise ImproperlyConfigured(
+        f"CONTRIBUTION_GRACE_MONTHS must be between 0 and 12, not {CONTRIBUTION_GRACE_MONTHS} "
+        "(the months after a month's end before its missing contribution is flagged)."
+    )
 # The reason codes reviewers choose from, per outcome. Override with a JSON object in
 # DECISION_REASONS, e.g. {"approve": {"verified": "Verified"}, "reject": {...}, ...}.
 # The outcomes are Decision.Outcome's values (a test keeps the two lists equal).

@@ -64,6 +64,10 @@ def stale_days_setting() -> int:
     return int(getattr(settings, "DATA_STALE_DAYS", 30))
 
 
+def grace_months_setting() -> int:
+    return int(getattr(settings, "CONTRIBUTION_GRACE_MONTHS", 1))
+
+
 def load_history(applicant: Any, *, today: date) -> History:
     """Everything the history page and report show, in six queries whatever the data size."""
     from verifications.models import Contribution, Employment, Identity, Income, SyncRun
@@ -96,7 +100,9 @@ def load_history(applicant: Any, *, today: date) -> History:
         stale_days=stale_days,
         timeline=timeline,
         figures=figures(timeline, today=today),
-        contributions=contribution_grid(contributions, today=today),
+        contributions=contribution_grid(
+            contributions, today=today, grace_months=grace_months_setting()
+        ),
         incomes=tuple(incomes),
         income_totals=income_totals(incomes),
         sources=data_sources(accounts, today=today, stale_days=stale_days),

@@ -66,18 +66,27 @@ class ContributionGrid:
     totals: tuple[Money, ...]
     averages: tuple[Money, ...]  # per currency, over the months paid in that currency
     missing: tuple[date, ...]  # months after the first contribution with none, oldest first
-    paid_last_12: int  # of the 12 months before this one (this one is not due yet)
+    paid_last_12: int  # of the last 12 months that are due (this one and the grace are not)
     missing_last_12: int
+    grace_months: int = 0
 
 
-def contribution_grid(records: Iterable[Any], *, today: date) -> ContributionGrid:
-    """One row per year from the first contribution's year to this year, twelve months each."""
+def contribution_grid(
+    records: Iterable[Any], *, today: date, grace_months: int = 0
+) -> ContributionGrid:
+    """One row per year from the first contribution's year to this year, twelve months each.
+
+    A month falls due once it has ended and `grace_months` more have: Philippine SSS gives
+    employers until the end of the following month to remit (and providers report after
+    that), so without a grace the previous month would read "missing" early in every month.
+    A contribution that arrives within the grace still shows as paid.
+    """
     by_month: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for record in records:
         by_month[month_index(record.date)][record.currency] += record.amount
     if not by_month:
-        return ContributionGrid((), (), (), (), 0, 0)
-    first, due_before = min(by_month), month_index(today)
+        return ContributionGrid((), (), (), (), 0, 0, grace_months)
+    first, due_before = min(by_month), month_index(today) - grace_months
     last_year = max(today.year, month_start(max(by_month)).year)
     rows, missing = [], []
     totals: dict[str, Decimal] = defaultdict(Decimal)
@@ -119,6 +128,7 @@ def contribution_grid(records: Iterable[Any], *, today: date) -> ContributionGri
         missing=tuple(missing),
         paid_last_12=sum(index in by_month for index in last_12),
         missing_last_12=sum(month_index(month) in last_12 for month in missing),
+        grace_months=grace_months,
     )
 
 
