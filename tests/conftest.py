@@ -126,7 +126,8 @@ def charlie(db, django_user_model):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
-    """Rate-limit counters live in the cache; each test starts with none spent."""
+    """Rate-limit counters and Smile's Retry-After pause live in the cache; each test starts
+    with none."""
     from django.core.cache import cache
 
     cache.clear()

@@ -4,6 +4,7 @@ Each test ends by comparing what the portal stored with the sandbox's own record
 lost, nothing duplicated) and by finding the trouble where an operator would look: the admin.
 """
 
+import datetime
 import os
 import signal
 import time
@@ -106,6 +107,34 @@ def test_429_with_retry_after(smile_sandbox, george):
     smile_sandbox.set_faults(rate_limit={"count": 3, "retry_after": 1})
     run_queued_tasks()
     assert smile_sandbox.faults == {}
+    assert_nothing_lost_or_doubled(smile_sandbox, account)
+
+
+def test_a_long_retry_after_is_honoured_by_every_event_retry(smile_sandbox, george, operator):
+    account = connect(smile_sandbox, george)
+    all_delivered(smile_sandbox)
+    smile_sandbox.set_faults(rate_limit={"count": 1000, "retry_after": 600})
+    before = timezone.now()
+    run_queued_tasks()
+
+    retrying = WebhookEvent.objects.filter(status="retrying")
+    assert retrying.exists()
+    assert all(
+        event.next_attempt_at >= before + datetime.timedelta(seconds=590) for event in retrying
+    )
+    # One request met the 429; the other events waited without calling Smile.
+    assert smile_sandbox.faults["rate_limit"]["count"] == 999
+    inbox = page(operator, "/admin/verifications/webhookevent/?status__exact=retrying")
+    assert "Failed, will retry" in inbox
+    assert retrying.filter(last_error__contains="Smile asked us to wait").exists()
+    # When the time has come (and Smile has let go), everything arrives.
+    smile_sandbox.clear_faults()
+    from django.core.cache import cache
+
+    cache.delete("smile:pause-until")
+    retrying.update(next_attempt_at=timezone.now())
+    requeue_webhook_events()
+    run_queued_tasks()
     assert_nothing_lost_or_doubled(smile_sandbox, account)
 
 

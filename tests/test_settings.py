@@ -189,6 +189,18 @@ def test_the_deploy_check_asks_for_redis_so_rate_limits_are_shared():
     assert "verifications.W003" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "site_url", [None, "http://portal.example.com", "https://127.0.0.1:8000", "https://localhost"]
+)
+def test_the_deploy_check_refuses_a_site_url_applicants_cannot_open(site_url):
+    variables = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    if site_url:
+        variables["SITE_URL"] = site_url
+    result = manage_py("check", "--deploy", **variables)
+    assert "verifications.W004" in result.stderr
+    assert "invite emails would carry links applicants cannot open" in result.stderr
+
+
 def test_production_mode_warns_when_smile_credentials_are_missing():
     result = manage_py("check", **PRODUCTION, SMILE_MODE="production")
     assert "verifications.W001" in result.stderr

@@ -182,6 +182,40 @@ def test_a_retry_after_longer_than_we_hold_a_worker_fails_fast(client, smile_san
     assert not error.value.permanent
 
 
+def test_after_a_long_retry_after_no_process_calls_smile_until_then(client, smile_sandbox):
+    user, _ = client.create_user(reference="LOAN-5")
+    smile_sandbox.set_faults(rate_limit={"count": 2, "retry_after": 600})
+    with pytest.raises(SmileRateLimited):
+        client.get_user(user.id)
+    # Another client (another worker) does not spend a request: the second 429 is unspent.
+    with (
+        SmileClient.from_settings() as other,
+        pytest.raises(SmileRateLimited, match="Smile asked us to wait") as error,
+    ):
+        other.get_user(user.id)
+    assert 590 < error.value.retry_after <= 600
+    assert smile_sandbox.faults["rate_limit"]["count"] == 1
+
+
+def test_with_the_cache_down_smile_is_still_called_and_its_429_still_reported(
+    client, smile_sandbox, settings, caplog
+):
+    user, _ = client.create_user(reference="LOAN-6")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    smile_sandbox.set_faults(rate_limit={"count": 1, "retry_after": 600})
+    with pytest.raises(SmileRateLimited) as error:
+        client.get_user(user.id)
+    assert error.value.retry_after == 600
+    assert client.get_user(user.id).id == user.id
+    assert "could not record Smile's Retry-After" in caplog.text
+    assert "could not read Smile's Retry-After" in caplog.text
+
+
 def test_a_burst_of_500s_is_retried_until_it_passes(client, smile_sandbox, george, caplog):
     _, account = george
     smile_sandbox.set_faults(errors={"count": 3, "status": 500})

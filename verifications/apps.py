@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
@@ -10,6 +12,7 @@ class VerificationsConfig(AppConfig):
     def ready(self) -> None:
         checks.register(check_smile_settings, checks.Tags.security)
         checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
+        checks.register(check_site_url, checks.Tags.security, deploy=True)
 
 
 def check_smile_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
@@ -46,5 +49,26 @@ def check_shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             "REDIS_URL is not set: rate limits are counted per web process.",
             hint="Set REDIS_URL in production; it is the task broker and the shared cache.",
             id="verifications.W003",
+        )
+    ]
+
+
+def check_site_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Invite links are built from SITE_URL: applicants cannot open a loopback or plain-HTTP one.
+
+    Its default serves `make run`; a deployment that forgets to set it would start and work
+    in the admin (same-origin), and only applicants would find their links dead.
+    """
+    if settings.DEBUG:
+        return []
+    parts = urlsplit(settings.SITE_URL)
+    if parts.scheme == "https" and parts.hostname not in (None, "localhost", "127.0.0.1", "::1"):
+        return []
+    return [
+        checks.Warning(
+            f"SITE_URL is {settings.SITE_URL!r}: invite emails would carry links applicants "
+            "cannot open.",
+            hint="Set SITE_URL to the portal's public https address, e.g. https://verify.example.com.",
+            id="verifications.W004",
         )
     ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from typing import Any
 import requests
 import urllib3
 from django.conf import settings
+from django.core.cache import cache
 
 from verification_portal import __version__
 from verifications import smile_objects, smile_records, smile_values
@@ -232,6 +234,12 @@ class SmileClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> tuple[Any, str]:
         url = self.base_url + path
+        if (remaining := paused_for()) > 0:
+            raise SmileRateLimited(
+                f"Smile asked us to wait before calling again: {method} {path} not sent, "
+                f"{remaining:.0f} s left",
+                retry_after=remaining,
+            )
         for attempt in range(1, self.max_attempts + 1):
             started = time.monotonic()
             try:
@@ -258,6 +266,8 @@ class SmileClient:
                 wait = self._wait_after(failure, method, attempt)
             if wait is None or attempt == self.max_attempts:
                 logger.warning("smile %s %s failed: %s", method, path, failure)
+                if isinstance(failure, SmileRateLimited) and failure.retry_after:
+                    pause(failure.retry_after)
                 raise failure
             logger.warning(
                 "smile %s %s: %s; retrying in %.1f s (attempt %d of %d)",
@@ -410,3 +420,30 @@ def _argument(check: Callable[[Any, str], str], value: Any, what: str) -> str:
 
 def _path(identifier: str) -> str:
     return requests.utils.quote(identifier, safe="")
+
+
+# --- Honouring Retry-After across processes -----------------------------------------------------
+
+# Smile limits requests per IP address (smile-api.md), and every worker of the portal shares
+# that address. So once Smile asks us to wait longer than one call may sleep, no process that
+# shares the cache (Redis in production) calls it before that time: the other queued events
+# would otherwise each spend a request, and prolong the limit, within milliseconds.
+PAUSE_KEY = "smile:pause-until"
+
+
+def pause(seconds: float) -> None:
+    """Make no call to Smile for `seconds`, from any process sharing the cache."""
+    try:
+        cache.set(PAUSE_KEY, time.time() + seconds, timeout=math.ceil(seconds))
+    except Exception:  # a cache outage must not hide Smile's own error
+        logger.warning("could not record Smile's Retry-After in the cache", exc_info=True)
+
+
+def paused_for() -> float:
+    """Seconds left before Smile may be called again; 0 when it may be called now."""
+    try:
+        until = cache.get(PAUSE_KEY)
+    except Exception:  # without the cache, call Smile and let it answer
+        logger.warning("could not read Smile's Retry-After from the cache", exc_info=True)
+        return 0.0
+    return max(0.0, until - time.time()) if until else 0.0

@@ -27,6 +27,7 @@ from django.utils import timezone
 from verification_portal import health
 from verifications import background
 from verifications.models import WebhookEvent, WebhookRejection
+from verifications.smile_errors import SmileRateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -227,8 +228,12 @@ def fail(event: WebhookEvent, error: Exception, *, permanent: bool) -> str:
     if permanent or event.attempts >= MAX_ATTEMPTS:
         status, next_attempt = WebhookEvent.Status.FAILED, None
     else:
-        # 30 s, 2 min, 8 min, 32 min: Smile's outages are usually short, ours too.
-        delay = datetime.timedelta(seconds=30 * 4 ** (event.attempts - 1))
+        # 30 s, 2 min, 8 min, 32 min: Smile's outages are usually short, ours too. When
+        # Smile said how long to wait (429 Retry-After), not before that.
+        seconds = 30 * 4 ** (event.attempts - 1)
+        if isinstance(error, SmileRateLimited) and error.retry_after:
+            seconds = max(seconds, error.retry_after)
+        delay = datetime.timedelta(seconds=seconds)
         status, next_attempt = WebhookEvent.Status.RETRYING, timezone.now() + delay
     WebhookEvent.objects.filter(pk=event.pk).update(
         status=status, last_error=message, next_attempt_at=next_attempt
