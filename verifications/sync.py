@@ -39,6 +39,15 @@ def kinds_from_datapoints(datapoints: Iterable[str]) -> list[Kind]:
     return [kind for kind in ALL_KINDS if kind.value in wanted]
 
 
+def kinds_never_synced(account: LinkedAccount) -> list[Kind]:
+    """The kinds no successful sync of the account has pulled yet."""
+    done: set[str] = set()
+    runs = SyncRun.objects.filter(account=account, status=SyncRun.Status.SUCCEEDED)
+    for kinds in runs.values_list("kinds", flat=True):
+        done.update(kinds)
+    return [kind for kind in ALL_KINDS if kind.value not in done]
+
+
 def sync_account(
     account: LinkedAccount,
     *,

@@ -95,6 +95,12 @@ def _task_finished(event: WebhookEvent, data: dict, applicant: Applicant, client
     # One example in Smile's documentation spells it `dataPoints`.
     points = data.get("datapoints") or data.get("dataPoints") or []
     kinds = sync.kinds_from_datapoints(points)
+    # Also whatever kind was never pulled: by the end of a task its event should have come,
+    # so it was lost (refused while the webhook secret was wrong, or Smile gave up resending
+    # it), and the applicant is about to show as ready for review; the periodic refresh
+    # would come days later. Done here only, not on every data event, to spend no requests
+    # on the usual path, where each kind's own event is on its way.
+    kinds = [*kinds, *sync.kinds_never_synced(account)]
     if kinds:
         sync.sync_account(
             account,
