@@ -172,6 +172,11 @@ def test_a_loan_officer_reads_george_as_synced_from_the_sandbox(
     assert not page.get_by_test_id("income-table").is_visible()
     page.get_by_text(f"All {incomes} income records").click()
     assert page.get_by_test_id("income-table").locator("tbody tr").count() == incomes
+    # Smile's estimates from his SSS records: an average, and every month one click away.
+    estimates = len(records["sss_ph"]["eincomes"])
+    assert "PHP" in page.get_by_test_id("estimated-income-average").inner_text()
+    page.get_by_text(f"All {estimates} monthly estimates").click()
+    assert page.get_by_test_id("estimated-income-table").locator("tbody tr").count() == estimates
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "history-george.png"), full_page=True)
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import BooleanField, OuterRef, Subquery, Value
 
 from verifications.history.dates import (
     date,
 )
 from verifications.history.money import (
     ContributionGrid,
+    EstimatedIncomes,
     IncomeYear,
     contribution_grid,
+    estimated_incomes,
     income_totals,
 )
 from verifications.history.sources import (
@@ -42,6 +44,7 @@ class History:
     contributions: ContributionGrid
     incomes: tuple[Any, ...]
     income_totals: tuple[IncomeYear, ...]
+    estimated_incomes: EstimatedIncomes
     sources: tuple[DataSource, ...]
     identities: tuple[Any, ...]
     latest_decision: Any | None
@@ -70,7 +73,14 @@ def grace_months_setting() -> int:
 
 def load_history(applicant: Any, *, today: date) -> History:
     """Everything the history page and report show, in six queries whatever the data size."""
-    from verifications.models import Contribution, Employment, Identity, Income, SyncRun
+    from verifications.models import (
+        Contribution,
+        Employment,
+        EstimatedIncome,
+        Identity,
+        Income,
+        SyncRun,
+    )
 
     last_run = SyncRun.objects.filter(account=OuterRef("pk")).order_by("-started_at", "-pk")
     accounts = list(
@@ -86,7 +96,9 @@ def load_history(applicant: Any, *, today: date) -> History:
     for record in (*employments, *incomes):
         # Smile's metadata names the provider; older rows may lack it, their account does not.
         record.provider_id = record.provider_id or providers.get(record.account_id, "")
-    contributions = Contribution.objects.filter(**mine).only("date", "currency", "amount")
+    contributions, estimates = _monthly_amounts(
+        Contribution.objects.filter(**mine), EstimatedIncome.objects.filter(**mine)
+    )
     identities = tuple(
         Identity.objects.filter(**mine).defer("raw").order_by("account__created_at", "pk")
     )
@@ -105,7 +117,45 @@ def load_history(applicant: Any, *, today: date) -> History:
         ),
         incomes=tuple(incomes),
         income_totals=income_totals(incomes),
+        estimated_incomes=estimated_incomes(estimates, today=today),
         sources=data_sources(accounts, today=today, stale_days=stale_days),
         identities=identities,
         latest_decision=decision.first(),
     )
+
+
+class Contributed(NamedTuple):
+    date: date
+    currency: str
+    amount: Any
+
+
+class Estimated(NamedTuple):
+    month: date
+    currency: str
+    amount: Any
+
+
+def _monthly_amounts(contributions, estimates) -> tuple[list[Contributed], list[Estimated]]:
+    """Contributions and estimated incomes in one query (UNION ALL): both are a date, a
+    currency and an amount, and the page must stay at a fixed, small number of queries
+    (bench/README.md, admin_scale)."""
+    flag = BooleanField()
+    rows = (
+        contributions.order_by()
+        .values_list("date", "currency", "amount", Value(False, output_field=flag))
+        .union(
+            estimates.order_by().values_list(
+                "month", "currency", "amount", Value(True, output_field=flag)
+            ),
+            all=True,
+        )
+    )
+    paid: list[Contributed] = []
+    estimated: list[Estimated] = []
+    for day, currency, amount, is_estimate in rows:
+        if is_estimate:
+            estimated.append(Estimated(day, currency, amount))
+        else:
+            paid.append(Contributed(day, currency, amount))
+    return paid, estimated

@@ -161,3 +161,35 @@ def income_totals(records: Iterable[Any]) -> tuple[IncomeYear, ...]:
         entry[3] += record.gross_amount is None
         entry[4] += record.net_amount is None
     return tuple(IncomeYear(year, cur, *sums[(year, cur)]) for year, cur in sorted(sums))
+
+
+# --- Estimated incomes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EstimatedIncomes:
+    """Smile's monthly income estimates (from social-security records, not payslips)."""
+
+    months: tuple[Any, ...]  # records with month, currency, amount; oldest first
+    averages_last_12: tuple[Money, ...]  # per currency, over the months that have an amount
+    months_last_12: int  # of the 12 months before this one, how many have an estimate
+
+
+def estimated_incomes(records: Iterable[Any], *, today: date) -> EstimatedIncomes:
+    ordered = tuple(sorted(records, key=lambda record: (record.month, record.currency)))
+    this_month = month_index(today)
+    recent = [
+        record
+        for record in ordered
+        if this_month - 12 <= month_index(record.month) < this_month and record.amount is not None
+    ]
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    counts: dict[str, int] = defaultdict(int)
+    for record in recent:
+        sums[record.currency] += record.amount
+        counts[record.currency] += 1
+    averages = tuple(
+        Money(currency, (sums[currency] / counts[currency]).quantize(Decimal("0.01")))
+        for currency in sorted(sums)
+    )
+    return EstimatedIncomes(ordered, averages, len({record.month for record in recent}))
