@@ -26,9 +26,7 @@ ALLOWED = {
     (Status.READY, Status.APPROVED),
     (Status.READY, Status.REJECTED),
     (Status.READY, Status.MORE_INFO),
-    (Status.MORE_INFO, Status.INVITED),
     (Status.MORE_INFO, Status.CONNECTED),
-    (Status.MORE_INFO, Status.READY),
     (Status.MORE_INFO, Status.APPROVED),
     (Status.MORE_INFO, Status.REJECTED),
 }
@@ -108,6 +106,31 @@ def test_reject_and_request_information(ready, rita, outcome, reason, status):
     decide(ready, rita, outcome, reason)
     ready.refresh_from_db()
     assert ready.status == status
+
+
+def test_a_new_link_after_a_request_for_information_leaves_the_decision_open(ready, rita, sam):
+    from verifications import invites
+
+    factories.smile_user(ready)
+    decide(ready, rita, "request_info", "explain_gap")
+    # Staff send a new link; the applicant answers by email instead of connecting an account.
+    invite, _ = invites.send_invite(applicant=ready, sent_by=sam)
+    ready.refresh_from_db()
+    assert ready.status == Status.MORE_INFO
+    assert invite.state == "sent"
+    decide(ready, rita)
+    ready.refresh_from_db()
+    assert ready.status == Status.APPROVED
+
+
+def test_only_a_decision_or_a_new_account_ends_a_request_for_information():
+    person = factories.applicant(status=Status.MORE_INFO)
+    assert not person.advance(Status.INVITED)
+    assert not person.advance(Status.READY)
+    person.refresh_from_db()
+    assert person.status == Status.MORE_INFO
+    assert person.advance(Status.CONNECTED)
+    assert person.advance(Status.READY)
 
 
 def test_a_reviewer_not_assigned_cannot_decide(ready, victor):
