@@ -218,6 +218,40 @@ def test_decide_through_the_admin_and_see_refusals(client, rita, person):
     assert '<td title="suspected_fraud">Suspected fraud</td>' in done.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("who", "outcome", "reason", "said"),
+    [
+        ("rita", "reject", "suspected_fraud", "rejected"),
+        ("susan", "approve", "verified", "approved"),
+    ],
+)
+def test_a_final_decision_leaves_no_form_or_assignment_only_who_decided(
+    client, request, rita, person, who, outcome, reason, said
+):
+    from verifications.history.dates import format_instant
+
+    factories.linked_account(person, last_synced_at=timezone.now())
+    person.assigned_to = rita
+    person.save()
+    decider = request.getfixturevalue(who)
+    client.force_login(decider)
+    before = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert 'id="decision-form"' in before
+    client.post(
+        f"{A}applicant/{person.pk}/decide/",
+        {"outcome": outcome, "reason_code": reason, "override_note": "Checked by phone"},
+    )
+    decision = Decision.objects.get()
+    for viewer in (rita, request.getfixturevalue("susan")):
+        client.force_login(viewer)
+        page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+        assert f"Final: {said} by {decider} on {format_instant(decision.decided_at)}." in page
+        for offer in ('id="decision-form"', "Record decision", "Unassign", "Assign to me"):
+            assert offer not in page, (viewer, offer)
+        assert 'id="assign-form"' not in page
+        assert 'id="decision-history"' in page
+
+
 def test_a_decision_form_with_a_missing_reason_explains_itself(client, rita, person):
     person.assigned_to = rita
     person.save()
