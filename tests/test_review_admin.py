@@ -129,6 +129,43 @@ def test_staff_see_no_smile_data_and_no_decision_form(client, sam, person):
     assert not AuditEntry.objects.filter(action="viewed_smile_data").exists()
 
 
+@pytest.fixture
+def flagged_with_a_failed_sync(person):
+    """Smile's data disagrees with what the person stated; their last sync failed."""
+    from verifications.models import SyncRun
+
+    account = factories.linked_account(person)
+    SyncRun.objects.create(
+        account=account,
+        kinds=["CONTRIBUTIONS"],
+        trigger="webhook",
+        status="failed",
+        error="malformed contributions record: '1,375' is not an amount",
+        finished_at=timezone.now(),
+    )
+    Applicant.objects.filter(pk=person.pk).update(flag_identity_mismatch=True)
+    return person
+
+
+@pytest.mark.parametrize(("username", "sees"), [("sam", False), ("omar", False), ("rita", True)])
+def test_sync_runs_and_flags_stay_with_those_who_may_see_them(
+    client, request, flagged_with_a_failed_sync, username, sees
+):
+    person = flagged_with_a_failed_sync
+    client.force_login(request.getfixturevalue(username))
+    page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert ('id="sync-runs"' in page) is sees
+    assert ("&#x27;1,375&#x27; is not an amount" in page) is sees
+    queue = client.get(A + "applicant/").content.decode()
+    assert person.last_name in queue
+    assert ("Identity mismatch" in queue) is sees
+    assert ("?flag=" in queue) is sees
+    assert ('class="column-flag_list"' in queue) is sees
+    # A flag filter typed into the address is not a way round it.
+    filtered = client.get(A + "applicant/?flag=flag_identity_mismatch")
+    assert (person.last_name in filtered.content.decode() and filtered.status_code == 200) is sees
+
+
 def test_loan_officers_read_but_do_not_decide(client, omar, person):
     client.force_login(omar)
     html = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
