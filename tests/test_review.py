@@ -26,9 +26,7 @@ ALLOWED = {
     (Status.READY, Status.APPROVED),
     (Status.READY, Status.REJECTED),
     (Status.READY, Status.MORE_INFO),
-    (Status.MORE_INFO, Status.INVITED),
     (Status.MORE_INFO, Status.CONNECTED),
-    (Status.MORE_INFO, Status.READY),
     (Status.MORE_INFO, Status.APPROVED),
     (Status.MORE_INFO, Status.REJECTED),
 }
@@ -108,6 +106,31 @@ def test_reject_and_request_information(ready, rita, outcome, reason, status):
     decide(ready, rita, outcome, reason)
     ready.refresh_from_db()
     assert ready.status == status
+
+
+def test_a_new_link_after_a_request_for_information_leaves_the_decision_open(ready, rita, sam):
+    from verifications import invites
+
+    factories.smile_user(ready)
+    decide(ready, rita, "request_info", "explain_gap")
+    # Staff send a new link; the applicant answers by email instead of connecting an account.
+    invite, _ = invites.send_invite(applicant=ready, sent_by=sam)
+    ready.refresh_from_db()
+    assert ready.status == Status.MORE_INFO
+    assert invite.state == "sent"
+    decide(ready, rita)
+    ready.refresh_from_db()
+    assert ready.status == Status.APPROVED
+
+
+def test_only_a_decision_or_a_new_account_ends_a_request_for_information():
+    person = factories.applicant(status=Status.MORE_INFO)
+    assert not person.advance(Status.INVITED)
+    assert not person.advance(Status.READY)
+    person.refresh_from_db()
+    assert person.status == Status.MORE_INFO
+    assert person.advance(Status.CONNECTED)
+    assert person.advance(Status.READY)
 
 
 def test_a_reviewer_not_assigned_cannot_decide(ready, victor):
@@ -439,6 +462,85 @@ def test_data_completeness_per_kind(settings):
     assert {row["label"]: row["state"] for row in review.completeness_rows(person)}[
         "Contributions"
     ] == "error"
+
+
+def sync_run(account, at, status="succeeded", kinds=("IDENTITIES", "EMPLOYMENTS", "CONTRIBUTIONS")):
+    from verifications.models import SyncRun
+
+    return SyncRun.objects.create(
+        account=account,
+        kinds=list(kinds),
+        trigger="manual",
+        status=status,
+        error="" if status == "succeeded" else "SERVER_ERROR",
+        started_at=at,
+        finished_at=at,
+    )
+
+
+def completeness(person):
+    review.refresh_review_state(person)
+    person.refresh_from_db()
+    return {row["label"]: (row["state"], row["at"]) for row in review.completeness_rows(person)}
+
+
+def test_a_failing_account_is_not_hidden_by_another_that_synced_later(client, rita):
+    person = factories.applicant(status=Status.READY)
+    sss = factories.linked_account(person, provider_id="sss_ph")
+    gig = factories.linked_account(person, provider_id="upwork")
+    now = timezone.now()
+    failed_at = now - datetime.timedelta(minutes=5)
+    sync_run(sss, now - datetime.timedelta(days=1))
+    sync_run(sss, failed_at, status="failed")
+    sync_run(gig, now)
+    assert completeness(person) == {
+        "Identity": ("error", failed_at),
+        "Employment": ("error", failed_at),
+        "Contributions": ("error", failed_at),
+    }
+    client.force_login(rita)
+    row = client.get("/admin/verifications/applicant/").content.decode()
+    assert "Contributions: error" in row
+    assert "Contributions: synced" not in row
+
+    # SSS syncs again: each account's latest run counts, so the failure is over.
+    sync_run(sss, now + datetime.timedelta(minutes=1))
+    assert {label: state for label, (state, _) in completeness(person).items()} == {
+        "Identity": "synced",
+        "Employment": "synced",
+        "Contributions": "synced",
+    }
+
+
+def test_one_fresh_account_hides_no_other_accounts_old_data(settings):
+    person = factories.applicant(status=Status.READY)
+    sss = factories.linked_account(person, provider_id="sss_ph")
+    gig = factories.linked_account(person, provider_id="upwork")
+    old = timezone.now() - datetime.timedelta(days=settings.DATA_STALE_DAYS + 1)
+    sync_run(sss, old)
+    sync_run(gig, timezone.now(), kinds=["IDENTITIES", "EMPLOYMENTS"])
+    assert completeness(person) == {
+        "Identity": ("stale", old),
+        "Employment": ("stale", old),
+        "Contributions": ("stale", old),
+    }
+
+
+def test_an_account_the_applicant_disconnected_counts_only_when_nothing_else_covers_a_kind(
+    settings,
+):
+    person = factories.applicant(status=Status.READY)
+    gone = factories.linked_account(person, provider_id="sss_ph", connection_status="DISCONNECTED")
+    gig = factories.linked_account(person, provider_id="upwork")
+    old = timezone.now() - datetime.timedelta(days=settings.DATA_STALE_DAYS + 1)
+    now = timezone.now()
+    sync_run(gone, old, status="failed")
+    sync_run(gig, now, kinds=["IDENTITIES", "EMPLOYMENTS"])
+    assert completeness(person) == {
+        "Identity": ("synced", now),
+        "Employment": ("synced", now),
+        "Contributions": ("error", old),
+    }
 
 
 def test_a_sync_from_the_sandbox_sets_the_review_state(smile_sandbox):

@@ -129,6 +129,43 @@ def test_staff_see_no_smile_data_and_no_decision_form(client, sam, person):
     assert not AuditEntry.objects.filter(action="viewed_smile_data").exists()
 
 
+@pytest.fixture
+def flagged_with_a_failed_sync(person):
+    """Smile's data disagrees with what the person stated; their last sync failed."""
+    from verifications.models import SyncRun
+
+    account = factories.linked_account(person)
+    SyncRun.objects.create(
+        account=account,
+        kinds=["CONTRIBUTIONS"],
+        trigger="webhook",
+        status="failed",
+        error="malformed contributions record: '1,375' is not an amount",
+        finished_at=timezone.now(),
+    )
+    Applicant.objects.filter(pk=person.pk).update(flag_identity_mismatch=True)
+    return person
+
+
+@pytest.mark.parametrize(("username", "sees"), [("sam", False), ("omar", False), ("rita", True)])
+def test_sync_runs_and_flags_stay_with_those_who_may_see_them(
+    client, request, flagged_with_a_failed_sync, username, sees
+):
+    person = flagged_with_a_failed_sync
+    client.force_login(request.getfixturevalue(username))
+    page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert ('id="sync-runs"' in page) is sees
+    assert ("&#x27;1,375&#x27; is not an amount" in page) is sees
+    queue = client.get(A + "applicant/").content.decode()
+    assert person.last_name in queue
+    assert ("Identity mismatch" in queue) is sees
+    assert ("?flag=" in queue) is sees
+    assert ('class="column-flag_list"' in queue) is sees
+    # A flag filter typed into the address is not a way round it.
+    filtered = client.get(A + "applicant/?flag=flag_identity_mismatch")
+    assert (person.last_name in filtered.content.decode() and filtered.status_code == 200) is sees
+
+
 def test_loan_officers_read_but_do_not_decide(client, omar, person):
     client.force_login(omar)
     html = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
@@ -216,6 +253,40 @@ def test_decide_through_the_admin_and_see_refusals(client, rita, person):
     assert "Payslips edited" in done.content.decode()  # decision history on the page
     # The history names the reason as reviewers chose it, not the stored code.
     assert '<td title="suspected_fraud">Suspected fraud</td>' in done.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "outcome", "reason", "said"),
+    [
+        ("rita", "reject", "suspected_fraud", "rejected"),
+        ("susan", "approve", "verified", "approved"),
+    ],
+)
+def test_a_final_decision_leaves_no_form_or_assignment_only_who_decided(
+    client, request, rita, person, who, outcome, reason, said
+):
+    from verifications.history.dates import format_instant
+
+    factories.linked_account(person, last_synced_at=timezone.now())
+    person.assigned_to = rita
+    person.save()
+    decider = request.getfixturevalue(who)
+    client.force_login(decider)
+    before = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+    assert 'id="decision-form"' in before
+    client.post(
+        f"{A}applicant/{person.pk}/decide/",
+        {"outcome": outcome, "reason_code": reason, "override_note": "Checked by phone"},
+    )
+    decision = Decision.objects.get()
+    for viewer in (rita, request.getfixturevalue("susan")):
+        client.force_login(viewer)
+        page = client.get(f"{A}applicant/{person.pk}/change/").content.decode()
+        assert f"Final: {said} by {decider} on {format_instant(decision.decided_at)}." in page
+        for offer in ('id="decision-form"', "Record decision", "Unassign", "Assign to me"):
+            assert offer not in page, (viewer, offer)
+        assert 'id="assign-form"' not in page
+        assert 'id="decision-history"' in page
 
 
 def test_a_decision_form_with_a_missing_reason_explains_itself(client, rita, person):

@@ -211,6 +211,36 @@ def test_the_monthly_sync_event_spelled_with_datapoints_in_camel_case_works_too(
     assert Employment.objects.get(smile_id=changed["id"]).job_title == "Manager"
 
 
+def test_a_request_for_information_is_answered_by_a_new_account_not_by_smiles_monthly_sync(
+    smile_sandbox, george, connected, rita, sam
+):
+    from verifications import invites, review
+
+    george.refresh_from_db()
+    assert george.status == "ready"
+    review.assign(george, rita, by=rita)
+    review.decide(george, reviewer=rita, outcome="request_info", reason_code="identity_document")
+    invites.send_invite(applicant=george, sent_by=sam)
+
+    # Smile's monthly sync of the account he had already connected, and a late copy of that
+    # account's ACCOUNT_CONNECTED: neither is an answer.
+    smile_sandbox.refresh(connected["id"])
+    settle(smile_sandbox)
+    replay(WebhookEvent.objects.filter(event_type="ACCOUNT_CONNECTED"), run_now=True)
+    settle(smile_sandbox)
+    george.refresh_from_db()
+    assert george.status == "more_info"
+
+    # He connects another account: its data puts him back in the reviewer's queue.
+    connect(smile_sandbox, george, provider="upwork")
+    settle(smile_sandbox)
+    george.refresh_from_db()
+    assert george.status == "ready"
+    review.decide(george, reviewer=rita, outcome="approve", reason_code="verified")
+    george.refresh_from_db()
+    assert george.status == "approved"
+
+
 # --- Data events --------------------------------------------------------------------------------
 
 

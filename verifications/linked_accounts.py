@@ -60,24 +60,29 @@ def refresh_linked_account(
         account, created = LinkedAccount.objects.select_for_update().get_or_create(
             smile_id=remote.id, defaults={"applicant": applicant, **values}
         )
+        connected = LinkedAccount.ConnectionStatus.CONNECTED
+        was_connected = not created and account.connection_status == connected
         if not created:
             if account.applicant_id != applicant.pk:
                 raise SmileBadResponse(f"account {remote.id} is stored for another applicant")
             LinkedAccount.objects.filter(pk=account.pk).update(**values, updated_at=timezone.now())
             account.refresh_from_db()
-        if account.connection_status == LinkedAccount.ConnectionStatus.CONNECTED:
-            mark_connected(applicant)
+        if account.connection_status == connected:
+            mark_connected(applicant, newly=not was_connected)
     return account
 
 
-def mark_connected(applicant: Applicant) -> None:
+def mark_connected(applicant: Applicant, *, newly: bool = True) -> None:
     """The applicant connected an account: their invite is used, their data is on its way.
 
     Only an opened invite that still works is marked: a connection reported after an invite
     expired or was revoked (a late webhook, a widget session opened before) leaves it so.
+    News of an account we already knew connected (a replayed or late ACCOUNT_CONNECTED)
+    does not answer a request for more information: only a newly connected account does.
     """
     applicant.refresh_from_db(fields=["status"])
-    applicant.advance(Applicant.Status.CONNECTED)
+    if newly or applicant.status != Applicant.Status.MORE_INFO:
+        applicant.advance(Applicant.Status.CONNECTED)
     now = timezone.now()
     Invite.objects.filter(
         applicant=applicant,

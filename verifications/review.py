@@ -352,20 +352,37 @@ def refresh_review_state(applicant: Applicant, *, today: datetime.date | None = 
 
 
 def _completeness(applicant: Applicant) -> dict[str, dict[str, str]]:
-    """Per kind the latest sync that covered it: synced (with its time), error, or pending."""
+    """Per kind the worst of each account's latest sync that covered it.
+
+    Each account counts on its own, so SSS failing (the only source of contributions) is not
+    hidden by Upwork syncing later: any failing account makes the kind "error", and the time
+    is the oldest of those latest syncs, so one fresh account hides no other's old data (the
+    display calls it stale). An account the applicant disconnected counts only when nothing
+    else covers the kind: Smile deletes it, its sync can no longer fail or be fresh.
+    """
+    latest: dict[str, dict[int, SyncRun]] = {kind.value: {} for kind in COMPLETENESS_KINDS}
+    gone: set[int] = set()
+    for account in applicant.linked_accounts.only("pk", "connection_status"):
+        if account.connection_status == account.ConnectionStatus.DISCONNECTED:
+            gone.add(account.pk)
+        runs = account.sync_runs.exclude(status=SyncRun.Status.RUNNING).only(
+            "kinds", "status", "started_at", "finished_at", "account_id"
+        )
+        # A full sync covers every kind, so the latest few runs find each kind's latest.
+        for run in runs.order_by("-started_at", "-pk")[:50]:
+            for kind in run.kinds:
+                if kind in latest:
+                    latest[kind].setdefault(account.pk, run)
     state: dict[str, dict[str, str]] = {}
-    runs = SyncRun.objects.filter(account__applicant=applicant).exclude(
-        status=SyncRun.Status.RUNNING
-    )
-    for run in runs.order_by("-started_at", "-pk")[:200]:
-        for kind in run.kinds:
-            if kind in state or kind not in COMPLETENESS_KINDS:
-                continue
-            when = (run.finished_at or run.started_at).isoformat()
-            state[kind] = {
-                "state": "synced" if run.status == SyncRun.Status.SUCCEEDED else "error",
-                "at": when,
-            }
+    for kind, by_account in latest.items():
+        live = [run for pk, run in by_account.items() if pk not in gone]
+        runs = live or list(by_account.values())
+        if not runs:
+            continue
+        failed = [run for run in runs if run.status != SyncRun.Status.SUCCEEDED]
+        worst = failed or runs
+        when = min(run.finished_at or run.started_at for run in worst)
+        state[kind] = {"state": "error" if failed else "synced", "at": when.isoformat()}
     return state
 
 

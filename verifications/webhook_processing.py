@@ -111,6 +111,8 @@ def _task_finished(event: WebhookEvent, data: dict, applicant: Applicant, client
         )
     LinkedAccount.objects.filter(pk=account.pk).update(task_error="")
     applicant.refresh_from_db(fields=["status"])
+    # Connected → ready. An applicant asked for more information stays asked: the table
+    # refuses more_info → ready, since data for an account already connected is no answer.
     applicant.advance(Applicant.Status.READY)
     return "" if kinds else "The task listed no datapoints we store."
 

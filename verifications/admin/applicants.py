@@ -326,14 +326,33 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
             "can_send_invite": self.has_send_invite_permission(request),
             "can_refresh": self.has_refresh_permission(request),
             "can_view_history": request.user.has_perm("verifications.view_employment_history"),
-            "sync_runs": models.SyncRun.objects.filter(account__applicant_id=object_id)
-            .select_related("account")
-            .order_by("-started_at")[:10],
         }
+        # Sync runs carry Smile's account ids and error text: only for those who may read the
+        # sync runs list itself (staff and loan officers get 403 there).
+        if request.user.has_perm("verifications.view_syncrun"):
+            extra_context["sync_runs"] = (
+                models.SyncRun.objects.filter(account__applicant_id=object_id)
+                .select_related("account")
+                .order_by("-started_at")[:10]
+            )
         applicant = self.get_object(request, object_id)
         if applicant is not None and self.has_view_permission(request, applicant):
             extra_context.update(self.review_context(request, applicant))
         return super().change_view(request, object_id, form_url, extra_context)
+
+    # The flags are derived from Smile's data (an identity mismatch, a gap): shown and
+    # filtered on only for those who may see that data, as the review panel is.
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        shown = list(super().get_list_display(request))
+        if not request.user.has_perm("verifications.view_smile_data"):
+            shown.remove("flag_list")
+        return shown
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        filters = list(super().get_list_filter(request))
+        if not request.user.has_perm("verifications.view_smile_data"):
+            filters.remove(FlagFilter)
+        return filters
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_decide": self.has_decide_permission(request)}

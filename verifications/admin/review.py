@@ -208,13 +208,17 @@ class ReviewQueueMixin:
         """The review panel, for those who may see Smile's data (audited when shown)."""
         if not request.user.has_perm("verifications.view_smile_data"):
             return {}
-        can_decide = self.has_decide_permission(request)
+        # Once approved or rejected nothing more can be decided or assigned: the panel says
+        # who decided instead of offering a form that could only be refused.
+        can_decide = self.has_decide_permission(request) and not applicant.is_final
         evidence = review.evidence(applicant)
+        decisions = applicant.decisions.select_related("decided_by").order_by("-decided_at")
         return {
             "evidence": evidence,
             "completeness": review.completeness_rows(applicant),
             "flags": review.flags(applicant),
-            "decisions": applicant.decisions.select_related("decided_by").order_by("-decided_at"),
+            "decisions": decisions,
+            "final_decision": decisions.first() if applicant.is_final else None,
             "can_decide": can_decide,
             "decision_form": DecisionForm() if can_decide else None,
             "approval_concerns": (

@@ -106,14 +106,17 @@ class Applicant(models.Model):
 
     # Which status may follow which. Decisions and the sync move applicants along these
     # edges only, through `set_status`; anything else is refused with a readable error.
+    # A request for more information is left only by a decision or by a newly connected
+    # account (more_info → connected → ready): a new invite keeps the status (the invite's
+    # own state tells its story), or it would trap the applicant in "invited", where no
+    # decision is possible; and data arriving for an account already connected does not
+    # answer the request, or Smile's monthly sync would put the applicant back in the queue.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.NEW: frozenset({Status.INVITED, Status.CONNECTED, Status.REJECTED}),
         Status.INVITED: frozenset({Status.CONNECTED, Status.REJECTED}),
         Status.CONNECTED: frozenset({Status.READY, Status.REJECTED}),
         Status.READY: frozenset({Status.APPROVED, Status.REJECTED, Status.MORE_INFO}),
-        Status.MORE_INFO: frozenset(
-            {Status.INVITED, Status.CONNECTED, Status.READY, Status.APPROVED, Status.REJECTED}
-        ),
+        Status.MORE_INFO: frozenset({Status.CONNECTED, Status.APPROVED, Status.REJECTED}),
         Status.APPROVED: frozenset(),
         Status.REJECTED: frozenset(),
     }
