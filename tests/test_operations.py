@@ -116,6 +116,29 @@ def test_replay_in_the_inbox_processes_a_failed_event_again(client, admin_user, 
     assert Contribution.objects.filter(account=account).exists()
 
 
+def test_replay_leaves_ignored_types_and_events_being_processed_alone(client, admin_user, account):
+    from django.utils import timezone
+
+    ignored = failed_event(account, event_type="INSIGHT_ADDED")
+    WebhookEvent.objects.filter(pk=ignored.pk).update(status=WebhookEvent.Status.IGNORED)
+    busy = failed_event(account)
+    WebhookEvent.objects.filter(pk=busy.pk).update(
+        status=WebhookEvent.Status.PROCESSING, claimed_at=timezone.now(), attempts=1
+    )
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/verifications/webhookevent/",
+        {"action": "replay_events", "_selected_action": [ignored.pk, busy.pk]},
+        follow=True,
+    )
+    assert "2 skipped (ignored types, or being processed right now)." in response.content.decode()
+    assert queued_task_names() == []
+    ignored.refresh_from_db()
+    busy.refresh_from_db()
+    assert ignored.status == "ignored"
+    assert (busy.status, busy.attempts) == ("processing", 1)
+
+
 def test_reviewers_see_the_inbox_but_cannot_replay(client, rita, account):
     event = failed_event(account)
     client.force_login(rita)

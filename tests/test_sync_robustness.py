@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection
@@ -11,7 +12,7 @@ from django.db import DatabaseError, connection
 from tests import factories
 from tests.crafted_smile import CraftedSmile, crafted_smile, page
 from verifications.linked_accounts import refresh_linked_account
-from verifications.models import LinkedAccount, SyncRun
+from verifications.models import Contribution, LinkedAccount, SyncRun
 from verifications.smile import SmileClient
 from verifications.smile_records import Kind
 from verifications.smile_users import ensure_smile_user
@@ -139,3 +140,24 @@ def test_an_amount_no_column_can_hold_fails_the_sync_readably_and_changes_nothin
     assert stored(account) == before
     # What is stored still reads: nothing broke the table.
     assert [c.amount for c in account.contributions.all()] == [kept.amount]
+
+
+def test_a_record_id_repeated_across_pages_is_stored_once_the_later_copy_winning(crafted, caplog):
+    person = factories.applicant()
+    factories.smile_user(person)
+    account = factories.linked_account(person)
+    crafted.script(
+        page([contribution(account, 1, 1000), contribution(account, 2, 1375)], "next"),
+        page([contribution(account, 1, 1100)]),
+    )
+
+    with SmileClient(base_url=crafted.url, client_id="i", client_secret="s") as client:
+        run = sync_account(account, kinds=[Kind.CONTRIBUTIONS], client=client)
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert run.counts["CONTRIBUTIONS"] == {"created": 2, "updated": 0, "unchanged": 0}
+    amounts = dict(Contribution.objects.filter(account=account).values_list("smile_id", "amount"))
+    assert amounts == {f"con-{1:032x}": Decimal("1100.00"), f"con-{2:032x}": Decimal("1375.00")}
+    assert f"contributions record con-{1:032x} returned twice; keeping the later copy" in (
+        caplog.text
+    )

@@ -161,6 +161,50 @@ def test_a_signed_body_that_is_not_a_smile_event_gets_400(receiver, settings, bo
     assert WebhookEvent.objects.count() == 0
 
 
+def odd_event(**fields) -> bytes:
+    event = json.loads(event_body("EMPLOYMENTS_ADDED"))
+    return json.dumps({**event, **fields}).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        (odd_event(type="X" * 65), "the event type is longer than 64 characters"),
+        (odd_event(id="et-" + "f" * 198), "the event id is longer than 200 characters"),
+        (odd_event(type="EMPLOYMENTS_ADDED\u0000"), "the event type contains a NUL"),
+        (odd_event(createdAt="0001-01-01T00:00:00+05:00"), "createdAt is not"),
+    ],
+)
+def test_a_signed_event_the_inbox_could_not_hold_gets_400_not_500(
+    receiver, settings, body, complaint
+):
+    # A 500 would make Smile resend twice and then drop the event; a 400 says what is wrong.
+    # (SQLite stores over-long text without complaint; PostgreSQL, as deployed, refuses it.)
+    response = post(receiver, body, sign(body, settings.SMILE_WEBHOOK_SECRET))
+    assert response.status_code == 400, response.text
+    assert complaint in response.json()["error"]
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_odd_but_storable_values_are_kept_without_a_500(receiver, settings):
+    data = {"userId": "sandbox-\u0000" + "0" * 300, "accountId": "a-" + "1" * 32}
+    body = odd_event(version=2**31, type="SOME_FUTURE_EVENT_TYPE", data=data)
+    assert post(receiver, body, sign(body, settings.SMILE_WEBHOOK_SECRET)).status_code == 200
+    stored = WebhookEvent.objects.get()
+    assert stored.version is None  # beyond what the column holds; the body keeps it
+    assert stored.smile_user_id == ("sandbox-" + "0" * 300)[:200]
+    assert stored.status == "ignored"
+    assert stored.body == body.decode()
+
+
+def test_a_body_over_the_upload_limit_gets_413(receiver, settings):
+    body = odd_event(data={"padding": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+    response = post(receiver, body, sign(body, settings.SMILE_WEBHOOK_SECRET))
+    assert response.status_code == 413
+    assert response.json()["error"] == "The body is too large."
+    assert WebhookEvent.objects.count() == 0
+
+
 def test_with_the_broker_down_events_are_still_acknowledged_and_processed_later(
     smile_sandbox, george, settings, tmp_path, time_machine
 ):

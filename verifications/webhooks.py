@@ -108,11 +108,33 @@ def parse_event(body: bytes) -> dict[str, Any]:
         raise InvalidEvent("the event id is not a string")
     if not isinstance(event["type"], str) or not event["type"]:
         raise InvalidEvent("the event type is not a string")
+    # Values that could not be stored would fail the insert with a 500, which Smile answers
+    # by resending the same event twice and then dropping it: refuse them plainly instead.
+    for name, limit in (
+        ("id", _column_length("smile_event_id")),
+        ("type", _column_length("event_type")),
+    ):
+        if len(event[name]) > limit:
+            raise InvalidEvent(f"the event {name} is longer than {limit} characters")
+    for name in ("id", "type"):
+        if "\x00" in event[name]:
+            raise InvalidEvent(f"the event {name} contains a NUL character")
     if not isinstance(event["data"], dict):
         raise InvalidEvent("the event data is not an object")
     if _instant(event["createdAt"]) is None:
         raise InvalidEvent("the event createdAt is not a date and time")
     return event
+
+
+def _column_length(field: str) -> int:
+    return WebhookEvent._meta.get_field(field).max_length
+
+
+def _fits(value: Any, field: str) -> str:
+    """A text value as its column can hold it: NUL removed (PostgreSQL refuses it), cut to
+    the column's length. Only the ids we index are cut; the raw body keeps the original."""
+    text = (value if isinstance(value, str) else "").replace("\x00", "")
+    return text[: _column_length(field)]
 
 
 def store_event(
@@ -124,13 +146,15 @@ def store_event(
     handled = event["type"] in HANDLED_TYPES
     fields = {
         "event_type": event["type"],
-        "version": event.get("version") if isinstance(event.get("version"), int) else None,
+        "version": _version(event.get("version")),
         "event_created_at": _instant(event["createdAt"]),
         "body": body.decode(),
         "headers": {name: headers[name] for name in STORED_HEADERS if name in headers},
         "remote_ip": remote_ip,
-        "smile_user_id": _text(data.get("userId")),
-        "smile_account_id": _text(data.get("accountId") or data.get("sourceId")),
+        "smile_user_id": _fits(data.get("userId"), "smile_user_id"),
+        "smile_account_id": _fits(
+            data.get("accountId") or data.get("sourceId"), "smile_account_id"
+        ),
         "status": WebhookEvent.Status.RECEIVED if handled else WebhookEvent.Status.IGNORED,
         # Queued right after this insert commits; written now, not after, to spare the
         # acknowledgement a query (a few ms early is what QUEUE_CLOCK_MARGIN allows for).
@@ -190,6 +214,25 @@ def claim(event_pk: int) -> WebhookEvent | None:
     """Take an event for processing, or None if it is done or someone else holds it."""
     now = timezone.now()
     stale = now - processing_timeout()
+    # A claim gone stale means the worker stopped mid-way (killed, out of memory, over
+    # Q_TIMEOUT) and never reached `fail`: count those stops against the same limit, or an
+    # event that kills its worker would be taken up again for ever and never show as failed.
+    given_up = WebhookEvent.objects.filter(
+        pk=event_pk,
+        status=WebhookEvent.Status.PROCESSING,
+        claimed_at__lt=stale,
+        attempts__gte=MAX_ATTEMPTS,
+    ).update(
+        status=WebhookEvent.Status.FAILED,
+        next_attempt_at=None,
+        last_error=(
+            f"The worker stopped {MAX_ATTEMPTS} times while processing this event (killed, or "
+            "over Q_TIMEOUT); replay it once the cause is fixed."
+        ),
+    )
+    if given_up:
+        logger.warning("webhook event %s failed: its worker kept stopping", event_pk)
+        return None
     claimed = WebhookEvent.objects.filter(
         Q(status__in=[WebhookEvent.Status.RECEIVED, WebhookEvent.Status.RETRYING])
         # A worker that died mid-way leaves "processing" behind; take it over once stale.
@@ -295,8 +338,15 @@ def _instant(value: Any) -> datetime.datetime | None:
         parsed = datetime.datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+    try:
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 has no UTC time
+        return None
 
 
-def _text(value: Any) -> str:
-    return value[:200] if isinstance(value, str) else ""
+def _version(value: Any) -> int | None:
+    """The event's schema version if it is one the column holds (a 32-bit integer)."""
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31:
+        return value
+    return None
