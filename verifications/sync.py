@@ -74,8 +74,20 @@ def sync_account(
         with transaction.atomic():
             # One sync writes an account at a time; a second waits, then sees the first's rows.
             LinkedAccount.objects.select_for_update().filter(pk=account.pk).first()
+            # Syncs fetch before they lock, so two of one account can overlap. One that
+            # started after this one and has already written a kind holds the later copy
+            # (a correction Smile made meanwhile): writing ours over it would bring back the
+            # old values until the next refresh. Assumed: started later means fetched later,
+            # which holds but for a sync that is slow on its first kinds; the next event or
+            # refresh then catches up.
+            superseded = _kinds_written_since(account, run)
             counts = {
-                kind.value: _upsert(account, kind, records) for kind, records in fetched.items()
+                kind.value: (
+                    {"created": 0, "updated": 0, "unchanged": 0, "superseded": len(records)}
+                    if kind.value in superseded
+                    else _upsert(account, kind, records)
+                )
+                for kind, records in fetched.items()
             }
             finished = timezone.now()
             LinkedAccount.objects.filter(pk=account.pk).update(last_synced_at=finished)
@@ -99,6 +111,14 @@ def sync_account(
     logger.info("synced account %s: %s", account.smile_id, run.counts)
     review.refresh_review_state(account.applicant)
     return run
+
+
+def _kinds_written_since(account: LinkedAccount, run: SyncRun) -> set[str]:
+    """The kinds that syncs of the account started after `run` have already committed."""
+    later = SyncRun.objects.filter(
+        account=account, status=SyncRun.Status.SUCCEEDED, started_at__gt=run.started_at
+    )
+    return {kind for kinds in later.values_list("kinds", flat=True) for kind in kinds}
 
 
 def _record_failure(run: SyncRun, account: LinkedAccount, message: str) -> None:

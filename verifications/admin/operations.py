@@ -124,8 +124,13 @@ def sync_summary(run: models.SyncRun) -> str:
         return run.error
     if run.status == models.SyncRun.Status.RUNNING:
         return "running…"
-    totals = {"created": 0, "updated": 0, "unchanged": 0}
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "superseded": 0}
     for counts in run.counts.values():
         for name in totals:
             totals[name] += counts.get(name, 0)
-    return f"{totals['created']} new, {totals['updated']} updated, {totals['unchanged']} unchanged"
+    summary = (
+        f"{totals['created']} new, {totals['updated']} updated, {totals['unchanged']} unchanged"
+    )
+    if totals["superseded"]:
+        summary += f", {totals['superseded']} left to a later sync"
+    return summary
