@@ -9,8 +9,9 @@ a generator that could not keep up is visible.
 
 Webhook bodies are built and signed before the clock starts: EMPLOYMENTS_ADDED events with
 unique ids for Smile users the portal does not know (stored and enqueued, never matched).
-Source addresses rotate over 127.0.0.2.. (all loopback on Linux), because the webhook view
-is rate-limited per IP at 1200/min and Smile's real deliveries come from several hosts.
+With `sources` > 1, source addresses rotate over 127.0.0.2.. (all loopback on Linux): only
+to compare with older code, which rate-limited every webhook per address. By default one
+address is used, as Smile sends every webhook from one; signed events are not rate-limited.
 """
 
 from __future__ import annotations

@@ -148,7 +148,13 @@ def run(
     )
     lag = max(bare["lag_p99"], webhook["lag_p99"])
     print(f"generator send lag p99 {lag:.2f} ms (latency counts from the scheduled send time)")
-    print(f"webhook events stored {stored:,}, tasks enqueued in Redis {queued:,}")
+    # The warm-up's webhooks are stored too, so at least as many rows as measured 2xx answers,
+    # and one queued task for each row (no worker runs).
+    intact = stored >= webhook["ok"] and queued == stored
+    print(
+        f"webhook events stored {stored:,}, tasks enqueued in Redis {queued:,} "
+        f"({'each acknowledged webhook stored and queued' if intact else 'MISMATCH'})"
+    )
     print(
         f"webhook_ack_p50_ratio {keys['webhook_ack_p50_ratio']:.2f} "
         f"{report.verdict(keys['webhook_ack_p50_ratio'], TARGET_RATIO, at_most=True)}; "
