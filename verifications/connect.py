@@ -32,7 +32,8 @@ def user_token_for(invite: Invite) -> str:
     """A fresh Smile user token to open Wink for this invite's applicant.
 
     Smile's tokens are single use and each widget launch needs its own (smile-api.md), so
-    nothing is cached: every page load and every `onTokenExpired` mints one. A Smile user
+    nothing is cached: the page's request on load and every `onTokenExpired` mint one
+    (never the page's GET, which link previews make too: views.connect_page). A Smile user
     that failed to be created earlier is created now.
     """
     with SmileClient.from_settings() as client:

@@ -5,8 +5,8 @@
 
   var config = JSON.parse(document.getElementById("connect-config").textContent);
   var csrfToken = document.querySelector("input[name=csrfmiddlewaretoken]").value;
-  // The page's own token serves the first launch only: each launch needs a fresh one.
-  var firstToken = config.userToken;
+  var UNAVAILABLE = "We cannot reach our secure verification partner right now. " +
+    "Your link still works: open it again a little later.";
   var connected = [];
   // Callbacks are reported one after another, so the server sees them in the order fired.
   var reported = Promise.resolve();
@@ -97,15 +97,21 @@
     new window.SmileLinkModal(options).open();
   }
 
+  // Asked for on load, so the widget opens at once; this request, not the page's GET, is
+  // what marks the invite opened (link previews fetch the page but run no script). It
+  // serves the first launch only: each launch needs a fresh token.
+  var firstToken = freshToken();
+  firstToken.then(function () {
+    document.getElementById("intro").dataset.state = "ready";
+  }, function () {
+    problem(UNAVAILABLE);
+  });
+
   function start() {
-    var token = firstToken;
+    var pending = firstToken || freshToken();
     firstToken = null;
-    if (token) {
-      open(token);
-      return;
-    }
-    freshToken().then(open, function () {
-      problem("We cannot reach our verification partner right now. Please try again soon.");
+    pending.then(open, function () {
+      problem(UNAVAILABLE);
     });
   }
 
