@@ -298,6 +298,11 @@ def test_on_account_connected_records_the_account_smile_confirms_and_enqueues_a_
     with django_capture_on_commit_callbacks(execute=True):
         response = post_event(browser_client, path, csrf, "onAccountConnected", data)
     assert response.status_code == 200
+    # The page lists the account by the name the widget showed, not by "sss_ph".
+    assert response.json() == {
+        "recorded": "onAccountConnected",
+        "providerName": "Social Security System (SSS)",
+    }
     linked = LinkedAccount.objects.get()
     assert (linked.smile_id, linked.provider_id, linked.connection_status) == (
         account["id"],
@@ -309,6 +314,21 @@ def test_on_account_connected_records_the_account_smile_confirms_and_enqueues_a_
     assert invite.state == "connected"
     george.refresh_from_db()
     assert george.status == "connected"
+
+
+@pytest.mark.parametrize("down", [False, True])
+def test_a_provider_smile_cannot_name_is_listed_by_its_id(
+    browser_client, link, smile_sandbox, down
+):
+    path = link[2]
+    csrf = open_page(browser_client, path)
+    provider = "not_a_provider" if not down else "upwork"
+    if down:
+        smile_sandbox.set_faults(errors={"count": 100, "status": 503})
+    data = {"accountId": "unknown-account", "providerId": provider}
+    response = post_event(browser_client, path, csrf, "onAccountConnected", data)
+    # "" tells the page to fall back to the id the widget gave it.
+    assert response.json() == {"recorded": "onAccountConnected", "providerName": ""}
 
 
 def test_an_account_of_someone_else_is_not_recorded(

@@ -206,4 +206,4 @@ def connect_events(request: HttpRequest, token: str) -> JsonResponse:
         event = connect.record_callback(invite, payload)
     except (ValueError, connect.BadCallback) as error:
         return JsonResponse({"error": f"Not a widget callback: {error}."}, status=400)
-    return JsonResponse({"recorded": event.name})
+    return JsonResponse(connect.reply_to(event))
