@@ -55,6 +55,13 @@ def csrf_token_of(response) -> str:
     return response.cookies["csrftoken"].value
 
 
+def open_page(client, path) -> str:
+    """Load the page as a browser does (its script asks for a token); return the CSRF token."""
+    csrf = csrf_token_of(client.get(path))
+    assert client.post(path + "token", HTTP_X_CSRFTOKEN=csrf).status_code == 200
+    return csrf
+
+
 def post_event(client, path, csrf, name, data=None, **extra):
     return client.post(
         path + "events",
@@ -62,6 +69,13 @@ def post_event(client, path, csrf, name, data=None, **extra):
         content_type="application/json",
         HTTP_X_CSRFTOKEN=csrf,
         **extra,
+    )
+
+
+def page_config(response) -> dict:
+    html = response.content.decode()
+    return json.loads(
+        html.split('id="connect-config" type="application/json">')[1].split("</script>")[0]
     )
 
 
@@ -73,16 +87,33 @@ def test_the_page_starts_wink_with_a_fresh_token_and_the_configured_hosts(
     assert response.status_code == 200
     html = response.content.decode()
     assert f'<script src="{smile_sandbox.script_url}"></script>' in html
-    config = json.loads(
-        html.split('id="connect-config" type="application/json">')[1].split("</script>")[0]
-    )
+    config = page_config(response)
     assert config["apiHost"] == smile_sandbox.link_api_url
-    user_id, _ = smile_sandbox.sandbox.token_user(config["userToken"])
-    assert user_id == invite.applicant.smile_user.smile_id
     assert config["companyName"] == settings.LENDER_NAME
     assert "no-store" in response["Cache-Control"]
+    # The page's script asks for the widget's token on load.
+    answer = browser_client.post(config["tokenUrl"], HTTP_X_CSRFTOKEN=csrf_token_of(response))
+    user_id, _ = smile_sandbox.sandbox.token_user(answer.json()["userToken"])
+    assert user_id == invite.applicant.smile_user.smile_id
+    assert "no-store" in answer["Cache-Control"]
     invite.refresh_from_db()
     assert invite.opened_at is not None and invite.state == "opened"
+
+
+def test_a_link_preview_is_not_the_applicant_opening_the_link(
+    browser_client, link, smile_sandbox, settings
+):
+    """Chat apps and mail scanners fetch a link to preview it, running no script."""
+    invite, _, path = link
+    tokens = len(smile_sandbox.sandbox.store.tokens)
+    response = browser_client.get(path, HTTP_USER_AGENT="WhatsApp/2.23.20.0 A")
+    assert response.status_code == 200
+    assert "userToken" not in page_config(response)
+    assert len(smile_sandbox.sandbox.store.tokens) == tokens  # nothing asked of Smile
+    invite.refresh_from_db()
+    assert invite.state == "sent"
+    later = timezone.now() + datetime.timedelta(days=settings.INVITE_REMINDER_DAYS, hours=1)
+    assert invites.send_reminders(now=later) == 1
 
 
 def test_the_page_explains_what_is_shared_and_works_on_a_phone(browser_client, link, settings):
@@ -107,16 +138,14 @@ def test_each_widget_callback_is_recorded(browser_client, link, name):
     ]
 
 
-def test_each_page_load_mints_its_own_token(browser_client, link, smile_sandbox):
-    first = browser_client.get(link[2]).content.decode()
-    second = browser_client.get(link[2]).content.decode()
-
-    def token(html):
-        return json.loads(html.split('type="application/json">')[1].split("</script>")[0])[
-            "userToken"
-        ]
-
-    assert token(first) != token(second)
+def test_each_token_request_mints_its_own_token(browser_client, link, smile_sandbox):
+    path = link[2]
+    csrf = csrf_token_of(browser_client.get(path))
+    first, second = (
+        browser_client.post(path + "token", HTTP_X_CSRFTOKEN=csrf).json()["userToken"]
+        for _ in range(2)
+    )
+    assert first != second
 
 
 def test_no_secret_reaches_any_connect_response(browser_client, link, settings):
@@ -259,7 +288,7 @@ def test_on_account_connected_records_the_account_smile_confirms_and_enqueues_a_
     browser_client, link, smile_sandbox, george, django_capture_on_commit_callbacks
 ):
     invite, _, path = link
-    csrf = csrf_token_of(browser_client.get(path))
+    csrf = open_page(browser_client, path)
     account = smile_sandbox.connect(george.smile_user.smile_id, "sss_ph", "george", "123456")
     data = {
         "accountId": account["id"],
@@ -269,6 +298,11 @@ def test_on_account_connected_records_the_account_smile_confirms_and_enqueues_a_
     with django_capture_on_commit_callbacks(execute=True):
         response = post_event(browser_client, path, csrf, "onAccountConnected", data)
     assert response.status_code == 200
+    # The page lists the account by the name the widget showed, not by "sss_ph".
+    assert response.json() == {
+        "recorded": "onAccountConnected",
+        "providerName": "Social Security System (SSS)",
+    }
     linked = LinkedAccount.objects.get()
     assert (linked.smile_id, linked.provider_id, linked.connection_status) == (
         account["id"],
@@ -280,6 +314,21 @@ def test_on_account_connected_records_the_account_smile_confirms_and_enqueues_a_
     assert invite.state == "connected"
     george.refresh_from_db()
     assert george.status == "connected"
+
+
+@pytest.mark.parametrize("down", [False, True])
+def test_a_provider_smile_cannot_name_is_listed_by_its_id(
+    browser_client, link, smile_sandbox, down
+):
+    path = link[2]
+    csrf = open_page(browser_client, path)
+    provider = "not_a_provider" if not down else "upwork"
+    if down:
+        smile_sandbox.set_faults(errors={"count": 100, "status": 503})
+    data = {"accountId": "unknown-account", "providerId": provider}
+    response = post_event(browser_client, path, csrf, "onAccountConnected", data)
+    # "" tells the page to fall back to the id the widget gave it.
+    assert response.json() == {"recorded": "onAccountConnected", "providerName": ""}
 
 
 def test_an_account_of_someone_else_is_not_recorded(
@@ -298,7 +347,7 @@ def test_an_account_of_someone_else_is_not_recorded(
 
 def test_done_after_connecting_uses_the_link_up(browser_client, link, smile_sandbox, george):
     invite, _, path = link
-    csrf = csrf_token_of(browser_client.get(path))
+    csrf = open_page(browser_client, path)
     account = smile_sandbox.connect(george.smile_user.smile_id, "sss_ph", "george", "123456")
     post_event(browser_client, path, csrf, "onAccountConnected", {"accountId": account["id"]})
     post_event(browser_client, path, csrf, "onClose", {"reason": "exit"})
@@ -342,7 +391,7 @@ def test_done_gives_no_time_past_the_expiry(browser_client, link):
 
 def test_a_connection_after_expiry_does_not_bring_the_link_back(browser_client, link, george):
     invite, _, path = link
-    browser_client.get(path)  # opened
+    open_page(browser_client, path)
     Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now())
     assert browser_client.get(path).status_code == 410
     mark_connected(george)  # e.g. Smile's ACCOUNT_CONNECTED webhook arriving late
@@ -429,11 +478,19 @@ def test_a_fresh_token_for_on_token_expired(browser_client, link, smile_sandbox,
     assert browser_client.post(path + "token").status_code == 403  # no CSRF token
 
 
-def test_smile_down_shows_a_try_again_page(browser_client, link, smile_sandbox):
+def test_smile_down_answers_the_pages_token_request_with_a_readable_error(
+    browser_client, link, smile_sandbox
+):
+    # The page itself needs nothing from Smile; its script shows the error (browser test).
+    invite, _, path = link
     smile_sandbox.set_faults(errors={"count": 100, "status": 503})
-    response = browser_client.get(link[2])
+    page = browser_client.get(path)
+    assert page.status_code == 200
+    response = browser_client.post(path + "token", HTTP_X_CSRFTOKEN=csrf_token_of(page))
     assert response.status_code == 503
-    assert "try again in a few minutes" in response.content.decode()
+    assert response.json() == {"error": "Verification is unavailable; try again soon."}
+    invite.refresh_from_db()
+    assert invite.state == "opened"  # the applicant's browser ran the page all the same
 
 
 def test_the_page_is_rate_limited_per_ip(client, db, one_rate_limit_window):

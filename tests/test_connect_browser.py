@@ -62,15 +62,23 @@ def test_staff_invite_and_the_applicant_connects_george(
     phone = applicant.new_page()
     phone.goto(link)
     expect(phone.get_by_role("heading", name="Hi George, verify your employment")).to_be_visible()
+    # Opened once the page's script ran (a link preview's GET does not count).
+    expect(phone.locator("#intro")).to_have_attribute("data-state", "ready")
+    assert Invite.objects.get().state == "opened"
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "connect-phone.png"), full_page=True)
     phone.get_by_role("button", name="Connect my accounts").click()
     modal = connect_in_wink(phone)
     phone.screenshot(path=str(ARTIFACTS / "connect-phone-wink.png"))
-    expect(phone.locator("#accounts")).to_contain_text("sss_ph")
     modal.get_by_role("button", name="DONE").click()
-    expect(phone.get_by_role("heading", name="Thank you!")).to_be_visible()
+    thanks = phone.get_by_role("heading", name="Thank you!")
+    expect(thanks).to_be_visible()
+    # Listed as the widget named it; the thanks come first, then "Connect another account".
+    expect(phone.locator("#accounts li")).to_have_text(["Social Security System (SSS)"])
+    another = phone.get_by_role("button", name="Connect another account")
+    assert thanks.bounding_box()["y"] < another.bounding_box()["y"]
+    phone.screenshot(path=str(ARTIFACTS / "connect-phone-done.png"), full_page=True)
     applicant.close()
 
     page.get_by_role("link", name="George Palomero").click()
@@ -94,15 +102,32 @@ def test_an_expired_token_is_replaced_and_the_widget_reopens(page, portal_url, s
     _, link = invites.send_invite(applicant=george, sent_by=None, email=False)
 
     page.goto(link)
+    expect(page.locator("#intro")).to_have_attribute("data-state", "ready")  # token fetched
     smile_sandbox.expire_tokens()  # the page's token dies before the applicant clicks
     page.get_by_role("button", name="Connect my accounts").click()
 
     connect_in_wink(page)
-    expect(page.locator("#accounts")).to_contain_text("sss_ph")
+    expect(page.locator("#accounts")).to_contain_text("Social Security System (SSS)")
     assert ConnectEvent.objects.filter(name="onTokenExpired").count() == 1
     # The page reports the connection in the background; Smile confirms it to us.
     account = wait_until(lambda: LinkedAccount.objects.first(), timeout=10)
     assert account.connection_status == "CONNECTED"
+
+
+def test_smile_down_the_page_says_to_try_again_later(page, portal_url, smile_sandbox):
+    from tests import factories
+    from verifications import invites
+    from verifications.smile_users import ensure_smile_user
+
+    george = factories.applicant()
+    ensure_smile_user(george)
+    _, link = invites.send_invite(applicant=george, sent_by=None, email=False)
+    smile_sandbox.set_faults(errors={"count": 100, "status": 503})
+    page.goto(link)
+    expect(page.get_by_role("alert")).to_contain_text(
+        "We cannot reach our secure verification partner right now."
+    )
+    expect(page.get_by_role("button", name="Connect my accounts")).to_be_hidden()
 
 
 # Installed after the sandbox's script loaded: each widget the page opens notes the options

@@ -1,11 +1,14 @@
 """`import_applicants FILE.csv [--send]`: bad rows reported by line, good rows kept, repeatable."""
 
+import re
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from verifications import invites
 from verifications.models import Applicant, Invite, SmileUser
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +61,56 @@ def test_importing_again_changes_nothing(csv_file, smile_sandbox):
 def test_send_emails_each_new_applicant(csv_file, smile_sandbox):
     out, _ = run(csv_file, "--send")
     assert sorted(m.to[0] for m in mail.outbox) == ["christina@example.com", "george@example.com"]
-    assert "(invites emailed)" in out
+    assert "2 created, 0 already imported, 2 rejected (2 invites emailed)" in out
+
+
+def connect_links(text: str) -> list[str]:
+    return re.findall(r"http://127\.0\.0\.1:8000(/connect/[^/\s]+/)", text)
+
+
+def test_send_after_a_plain_import_emails_the_invites_it_only_printed(
+    csv_file, smile_sandbox, client
+):
+    printed, _ = run(csv_file)  # first, to look at the links
+    out, _ = run(csv_file, "--send")
+    assert sorted(m.to[0] for m in mail.outbox) == ["christina@example.com", "george@example.com"]
+    assert (
+        "line 2: exists LOAN-1 was imported before without --send; invite emailed"
+        " (a new link: the one printed then no longer works)"
+    ) in out
+    assert "0 created, 2 already imported, 2 rejected (2 invites emailed)" in out
+    [george_email] = [m for m in mail.outbox if m.to == ["george@example.com"]]
+    [emailed] = connect_links(george_email.body)
+    assert client.get(emailed).status_code == 200
+    # Only a hash of the printed link was kept, so the email carries a new one.
+    assert all(client.get(link).status_code == 410 for link in connect_links(printed))
+
+    again, _ = run(csv_file, "--send")
+    assert len(mail.outbox) == 2
+    assert "0 created, 2 already imported, 2 rejected (no invites emailed)" in again
+
+
+def test_send_leaves_a_row_whose_link_was_used_or_ended(csv_file, smile_sandbox):
+    run(csv_file)
+    george = Invite.objects.get(applicant__external_reference="LOAN-1")
+    christina = Invite.objects.get(applicant__external_reference="LOAN-3")
+    Invite.objects.filter(pk=george.pk).update(connected_at=timezone.now())
+    invites.revoke_invite(christina)
+    out, _ = run(csv_file, "--send")
+    assert mail.outbox == [] and Invite.objects.count() == 2
+    assert "(no invites emailed)" in out
+
+
+def test_send_refuses_a_decided_applicant_imported_before(csv_file, smile_sandbox):
+    run(csv_file)
+    Applicant.objects.filter(external_reference="LOAN-1").update(status="rejected")
+    out, _ = run(csv_file, "--send")
+    assert [m.to for m in mail.outbox] == [["christina@example.com"]]
+    assert (
+        "line 2: exists LOAN-1 was imported before without --send; George Palomero is "
+        "rejected, a final decision: no link-connect invite is sent.\n"
+    ) in out
+    assert "(1 invite emailed)" in out
 
 
 def test_a_file_without_our_columns_is_refused(tmp_path, smile_sandbox):

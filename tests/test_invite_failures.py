@@ -162,7 +162,7 @@ def test_import_with_the_mail_server_down_keeps_going_and_a_rerun_sends(
     call_command("import_applicants", str(path), "--send", stdout=out, stderr=err)
     assert err.getvalue().count("could not be sent") == 2
     assert "line 2: created George Palomero (LOAN-1); no invite was made" in err.getvalue()
-    assert "2 created, 0 already imported, 0 rejected" in out.getvalue()
+    assert "2 created, 0 already imported, 0 rejected (no invites emailed)" in out.getvalue()
     assert "2 invite(s) not emailed: import again to send them" in out.getvalue()
     assert Applicant.objects.count() == 2 and not Invite.objects.exists()
 
@@ -172,7 +172,7 @@ def test_import_with_the_mail_server_down_keeps_going_and_a_rerun_sends(
     assert err.getvalue() == ""
     assert sorted(m.to[0] for m in mail.outbox) == ["christina@example.com", "george@example.com"]
     assert out.getvalue().count("http://127.0.0.1:8000/connect/") == 2
-    assert "0 created, 2 already imported" in out.getvalue()
+    assert "0 created, 2 already imported, 0 rejected (2 invites emailed)" in out.getvalue()
 
     out = StringIO()
     call_command("import_applicants", str(path), "--send", stdout=out, stderr=StringIO())

@@ -162,6 +162,12 @@ def test_sending_an_invite_emails_a_link_shown_once_and_stores_only_its_hash(
     assert mimetype == "text/html" and url in html
 
     invite = Invite.objects.get()
+    # Manila's time with its offset, never tzdata's "PST", which readers take for Pacific.
+    local = timezone.localtime(invite.expires_at)
+    until = f"{local:%Y-%m-%d %H:%M} UTC+08:00"
+    assert f"The link works until {until} and only for you" in message.body
+    assert f"It works until {until} and only for you" in html
+    assert "PST" not in message.body and "PST" not in html
     assert invite.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(Invite.objects.values().get())
     assert invite.created_by == sam and invite.state == "sent"

@@ -32,7 +32,8 @@ def user_token_for(invite: Invite) -> str:
     """A fresh Smile user token to open Wink for this invite's applicant.
 
     Smile's tokens are single use and each widget launch needs its own (smile-api.md), so
-    nothing is cached: every page load and every `onTokenExpired` mints one. A Smile user
+    nothing is cached: the page's request on load and every `onTokenExpired` mint one
+    (never the page's GET, which link previews make too: views.connect_page). A Smile user
     that failed to be created earlier is created now.
     """
     with SmileClient.from_settings() as client:
@@ -56,6 +57,40 @@ def record_callback(invite: Invite, payload: Any) -> ConnectEvent:
         invite.refresh_from_db(fields=["connected_at", "completed_at"])
         invites.mark_completed(invite)
     return event
+
+
+def reply_to(event: ConnectEvent) -> dict[str, str]:
+    """What the page is told back: for a connection, the provider's name to list it by."""
+    reply = {"recorded": event.name}
+    if event.name == ConnectEvent.Name.ACCOUNT_CONNECTED:
+        reply["providerName"] = provider_name(event.data.get("providerId"))
+    return reply
+
+
+PROVIDER_NAME_SECONDS = 24 * 3600
+
+
+def provider_name(provider_id: Any) -> str:
+    """The provider's name as the widget showed it ("Social Security System (SSS)"); "" if unknown.
+
+    The widget's onAccountConnected gives only the id (`sss_ph`), which means nothing to an
+    applicant. Smile's provider list is long and changes, so we ask Smile (once a day per
+    provider) rather than keep a table.
+    """
+    if not isinstance(provider_id, str) or not provider_id:
+        return ""
+    key = "provider-name:" + hashlib.sha256(provider_id.encode()).hexdigest()
+    if name := cache.get(key):
+        return name
+    try:
+        with SmileClient.from_settings() as client:
+            name = client.get_provider(provider_id).name
+    except SmileError as error:  # the page then shows the id: still better than nothing
+        logger.info("provider %r: no name from Smile: %s", provider_id[:40], error)
+        return ""
+    if name:
+        cache.set(key, name, PROVIDER_NAME_SECONDS)
+    return name
 
 
 # The widget reports each connection once, but anyone holding the link can post the callback

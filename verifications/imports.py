@@ -2,7 +2,10 @@
 
 A row's goal is an applicant with a Smile user and an invite. Running the import again
 finishes what a row lacks (a Smile user that failed, an invite whose email failed) and never
-mints a second link for a row that got one: the first run printed it.
+mints a second link for a row that got one (the first run printed it), with one exception:
+with `--send`, a row whose invite was never emailed and is still unused gets it emailed, as
+a new link (the printed one then stops working: only its hash is stored, so it cannot be
+emailed itself).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from django import forms
 
 from verifications import invites
-from verifications.models import Applicant
+from verifications.models import Applicant, Invite
 from verifications.smile import SmileError
 from verifications.smile_users import ensure_smile_user
 
@@ -39,6 +42,7 @@ class RowResult:
     applicant: Applicant | None = None
     link: str = ""
     email_failed: bool = False
+    emailed: bool = False
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -98,6 +102,12 @@ def _finish_existing(line: int, applicant: Applicant, *, send: bool, created_by)
     if not applicant.invites.exists():
         result.message = f"{applicant.external_reference} was imported before without an invite"
         return _invite(result, send=send, created_by=created_by)
+    if send and _never_emailed(applicant):
+        result.message = f"{applicant.external_reference} was imported before without --send"
+        _invite(result, send=send, created_by=created_by)
+        if result.emailed:
+            result.message += " (a new link: the one printed then no longer works)"
+        return result
     if not hasattr(applicant, "smile_user"):
         try:
             ensure_smile_user(applicant)
@@ -108,16 +118,31 @@ def _finish_existing(line: int, applicant: Applicant, *, send: bool, created_by)
     return result
 
 
+def _never_emailed(applicant: Applicant) -> bool:
+    """The applicant's latest invite still works, unused, and was only printed."""
+    latest: Invite | None = applicant.invites.order_by("-created_at").first()
+    return (
+        latest is not None
+        and latest.sent_at is None
+        and latest.connected_at is None
+        and invites.is_usable(latest)
+    )
+
+
 def _invite(result: RowResult, *, send: bool, created_by) -> RowResult:
     """Send the row's invite (which first creates the Smile user); note what went wrong."""
     applicant = result.applicant
     try:
         _, result.link = invites.send_invite(applicant=applicant, sent_by=created_by, email=send)
+    except invites.InviteRefused as error:
+        result.message += f"; {error}"
+        return result
     except invites.EmailFailed as error:
         result.email_failed = True
         result.message += f"; no invite was made, as {error}: import again to send it"
         return result
     if send:
+        result.emailed = True
         result.message += "; invite emailed"
     if applicant.smile_user_error:
         result.message += (

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +32,26 @@ logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 
+# `Applicant.is_final` as a filter: the statuses nothing follows.
+FINAL_STATUSES = [status for status, after in Applicant.TRANSITIONS.items() if not after]
+
 
 class EmailFailed(Exception):
     """The invite email could not be handed to the mail server; nothing was changed."""
+
+
+class InviteRefused(Exception):
+    """The applicant may not get an invite (their status is final); nothing was sent."""
+
+
+def refusal(applicant: Applicant) -> str:
+    """Why `applicant` may not be invited, in words for staff; "" when they may."""
+    if applicant.is_final:
+        return (
+            f"{applicant} is {applicant.get_status_display().lower()}, a final decision: "
+            "no link-connect invite is sent."
+        )
+    return ""
 
 
 def hash_token(token: str) -> str:
@@ -63,7 +80,13 @@ def send_invite(
     The Smile user is created first if an earlier attempt failed. A link works without one
     (the connect page tries again), so a failure here is only noted on
     `applicant.smile_user_error` for the caller to show.
+
+    An approved or rejected applicant gets nothing (InviteRefused, no email): their
+    application is closed, and a link would let the portal pull their data again.
     """
+    applicant.refresh_from_db(fields=["status"])
+    if why := refusal(applicant):
+        raise InviteRefused(why)
     with contextlib.suppress(SmileError):  # logged and kept on the applicant
         ensure_smile_user(applicant)
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -81,15 +104,18 @@ def send_invite(
         _email(invite, url, reminder=reminded_at is not None)
         invite.sent_at, invite.sent_to = timezone.now(), applicant.email
     with transaction.atomic():
-        # Every earlier link that still works stops (one used up by DONE may be in its grace).
-        Invite.objects.filter(
-            Q(completed_at__isnull=True) | Q(completed_at__gt=now - Invite.DONE_GRACE),
-            applicant=applicant,
-            revoked_at__isnull=True,
-            expires_at__gt=now,
-        ).update(revoked_at=now)
+        # Locked like review.decide() locks it: a final decision that committed while the
+        # email went out revokes open invites, so this one must not be saved after it.
+        applicant.status = (
+            Applicant.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=applicant.pk)
+        )
+        if why := refusal(applicant):
+            # The email is out, but its link was never saved: it reads "unknown".
+            raise InviteRefused(why)
+        _open_invites(applicant, now).update(revoked_at=now)
         invite.save()
-        applicant.refresh_from_db(fields=["status"])
         applicant.advance(Applicant.Status.INVITED)
         how = "emailed" if email else "link to copy"
         if reminded_at is not None:
@@ -101,6 +127,16 @@ def send_invite(
             what=f"invite {invite.pk}, {how}",
         )
     return invite, url
+
+
+def _open_invites(applicant: Applicant, now: datetime.datetime) -> QuerySet[Invite]:
+    """The applicant's links that still work (one used up by DONE may be in its grace)."""
+    return Invite.objects.filter(
+        Q(completed_at__isnull=True) | Q(completed_at__gt=now - Invite.DONE_GRACE),
+        applicant=applicant,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    )
 
 
 def find_invite(token: str) -> Invite | None:
@@ -143,6 +179,27 @@ def revoke_invite(invite: Invite, *, by: AbstractBaseUser | None = None) -> bool
     return True
 
 
+def revoke_open_invites(applicant: Applicant, *, by: AbstractBaseUser | None, reason: str) -> int:
+    """Stop every link of the applicant that still works, each audited; return how many.
+
+    For a final decision: the application is closed, so no link may connect more accounts
+    (and the portal then pull data for it). Call it inside the decision's transaction.
+    """
+    now = timezone.now()
+    revoked = 0
+    for invite in _open_invites(applicant, now):
+        # Conditional, like a claim: a concurrent revoke or resend is not audited twice.
+        if Invite.objects.filter(pk=invite.pk, revoked_at__isnull=True).update(revoked_at=now):
+            audit.record(
+                by,
+                audit.Action.INVITE_REVOKED,
+                applicant=applicant,
+                what=f"invite {invite.pk}: {reason}",
+            )
+            revoked += 1
+    return revoked
+
+
 def send_reminders(now: datetime.datetime | None = None) -> int:
     """Remind applicants who have not opened their invite after INVITE_REMINDER_DAYS, once.
 
@@ -151,12 +208,19 @@ def send_reminders(now: datetime.datetime | None = None) -> int:
     mail server refuses changes nothing: it is logged and tried again on the next run.
     """
     now = now or timezone.now()
-    due = Invite.objects.select_related("applicant").filter(
-        sent_at__lte=now - datetime.timedelta(days=settings.INVITE_REMINDER_DAYS),
-        opened_at__isnull=True,
-        reminded_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
+    due = (
+        Invite.objects.select_related("applicant")
+        .exclude(
+            # Decided applicants' invites are revoked; this also covers ones decided before that.
+            applicant__status__in=FINAL_STATUSES
+        )
+        .filter(
+            sent_at__lte=now - datetime.timedelta(days=settings.INVITE_REMINDER_DAYS),
+            opened_at__isnull=True,
+            reminded_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        )
     )
     sent = 0
     for invite in due:
@@ -167,6 +231,8 @@ def send_reminders(now: datetime.datetime | None = None) -> int:
             continue
         try:
             send_invite(applicant=invite.applicant, sent_by=None, reminded_at=now)
+        except InviteRefused:
+            continue  # decided since the query: stays claimed, never reminded
         except EmailFailed as error:
             Invite.objects.filter(pk=invite.pk, reminded_at=now).update(reminded_at=None)
             # The cause, not the message: it names the applicant's address.

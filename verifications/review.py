@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from verifications import audit, history
+from verifications import audit, history, invites
 from verifications.identity_match import FieldComparison, Verdict, compare_identity
 from verifications.models import Applicant, Decision, Identity, SyncRun, TransitionNotAllowed
 from verifications.smile_records import Kind
@@ -273,6 +273,12 @@ def decide(
             to_status=to_status,
             override=bool(override_note.strip()),
         )
+        if applicant.is_final:
+            invites.revoke_open_invites(
+                applicant,
+                by=reviewer,
+                reason=f"{applicant.get_status_display().lower()}, a final decision",
+            )
     return decision
 
 

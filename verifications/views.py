@@ -134,18 +134,16 @@ def _unusable(request: HttpRequest, invite: Invite | None, *, json: bool = False
 @never_cache
 @ensure_csrf_cookie
 def connect_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The page only: no Smile token and no "opened" here, so a GET changes nothing.
+
+    Chat apps (WhatsApp, Viber, Messenger) fetch a link to draw its preview, and mail
+    scanners fetch links in emails; neither is the applicant. The page's script asks for
+    the widget's token on load (`connect_token`), and that request marks the invite opened.
+    """
     invite = invites.find_invite(token)
     if invite is None or not invites.is_usable(invite):
         return _unusable(request, invite)
-    invites.mark_opened(invite)
-    try:
-        user_token = connect.user_token_for(invite)
-    except SmileError as error:
-        logger.warning("connect page for invite %s: %s", invite.pk, error)
-        context = {"lender": settings.LENDER_NAME}
-        return render(request, "verifications/connect/unavailable.html", context, status=503)
     config = {
-        "userToken": user_token,
         "apiHost": settings.SMILE_LINK_API_URL,
         "templateId": settings.SMILE_TEMPLATE_ID,
         "companyName": settings.LENDER_NAME,
@@ -168,10 +166,18 @@ def connect_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @never_cache
 def connect_token(request: HttpRequest, token: str) -> JsonResponse:
-    """A fresh user token, for the widget's onTokenExpired."""
+    """A fresh user token: the page's script asks on load, and again on onTokenExpired.
+
+    The first one is how we know the applicant opened the link. We assume that whatever
+    sends it ran the page's script in a browser that kept our CSRF cookie: preview bots and
+    link scanners fetch the HTML and stop there. A scanner that runs pages in a full browser
+    would still count as opened; we know of no signal that tells it from a person short of
+    a click, and waiting for the click would remind applicants who read the page.
+    """
     invite = invites.find_invite(token)
     if invite is None or not invites.is_usable(invite):
         return _unusable(request, invite, json=True)
+    invites.mark_opened(invite)
     try:
         return JsonResponse({"userToken": connect.user_token_for(invite)})
     except SmileError as error:
@@ -200,4 +206,4 @@ def connect_events(request: HttpRequest, token: str) -> JsonResponse:
         event = connect.record_callback(invite, payload)
     except (ValueError, connect.BadCallback) as error:
         return JsonResponse({"error": f"Not a widget callback: {error}."}, status=400)
-    return JsonResponse({"recorded": event.name})
+    return JsonResponse(connect.reply_to(event))

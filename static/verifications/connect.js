@@ -5,8 +5,8 @@
 
   var config = JSON.parse(document.getElementById("connect-config").textContent);
   var csrfToken = document.querySelector("input[name=csrfmiddlewaretoken]").value;
-  // The page's own token serves the first launch only: each launch needs a fresh one.
-  var firstToken = config.userToken;
+  var UNAVAILABLE = "We cannot reach our secure verification partner right now. " +
+    "Your link still works: open it again a little later.";
   var connected = [];
   // Callbacks are reported one after another, so the server sees them in the order fired.
   var reported = Promise.resolve();
@@ -20,25 +20,31 @@
     });
   }
 
-  function report(name, data) {
+  // `answered` gets the backend's reply ({} when there is none), before the next report.
+  function report(name, data, answered) {
     reported = reported.then(function () {
-      return post(config.eventsUrl, { name: name, data: data || {} }).catch(function () {});
+      return post(config.eventsUrl, { name: name, data: data || {} }).then(function (response) {
+        return response.ok ? response.json() : {};
+      }).catch(function () {
+        return {};
+      }).then(answered || function () {});
     });
     return reported;
   }
 
   function show(id) {
     ["intro", "connected", "done", "problem"].forEach(function (section) {
-      // The list of connected accounts (with "Connect another account") stays in view.
+      // The list of connected accounts (with "Connect another account") stays in view,
+      // below the thank-you (the page puts #done before #connected).
       var withList = section === "connected" && connected.length && id !== "problem";
       document.getElementById(section).hidden = section !== id && !withList;
     });
   }
 
-  function listAccount(data) {
-    connected.push(data);
+  // By the name the widget showed, which the backend asks Smile for; the id if it cannot.
+  function listAccount(name) {
     var item = document.createElement("li");
-    item.textContent = "Connected: " + (data.providerId || "account");
+    item.textContent = name;
     document.getElementById("accounts").appendChild(item);
   }
 
@@ -71,8 +77,10 @@
       companyName: config.companyName,
       onAccountCreated: function (data) { report("onAccountCreated", data); },
       onAccountConnected: function (data) {
-        listAccount(data);
-        report("onAccountConnected", data);
+        connected.push(data);
+        report("onAccountConnected", data, function (reply) {
+          listAccount(reply.providerName || (data && data.providerId) || "An account");
+        });
       },
       onAccountRemoved: function (data) { report("onAccountRemoved", data); },
       onAccountError: function (data) { report("onAccountError", data); },
@@ -97,15 +105,21 @@
     new window.SmileLinkModal(options).open();
   }
 
+  // Asked for on load, so the widget opens at once; this request, not the page's GET, is
+  // what marks the invite opened (link previews fetch the page but run no script). It
+  // serves the first launch only: each launch needs a fresh token.
+  var firstToken = freshToken();
+  firstToken.then(function () {
+    document.getElementById("intro").dataset.state = "ready";
+  }, function () {
+    problem(UNAVAILABLE);
+  });
+
   function start() {
-    var token = firstToken;
+    var pending = firstToken || freshToken();
     firstToken = null;
-    if (token) {
-      open(token);
-      return;
-    }
-    freshToken().then(open, function () {
-      problem("We cannot reach our verification partner right now. Please try again soon.");
+    pending.then(open, function () {
+      problem(UNAVAILABLE);
     });
   }
 

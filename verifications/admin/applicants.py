@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from verifications import audit, background, models, review
+from verifications import audit, background, invites, models, review
 from verifications.admin.base import ReadOnlyAdmin, ReadOnlyInline
 from verifications.admin.invites import send_and_show
 from verifications.admin.review import AssignedFilter, FlagFilter, ProviderFilter, ReviewQueueMixin
@@ -271,6 +271,9 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
         if not self.has_send_invite_permission(request):
             raise PermissionDenied
         applicant = get_object_or_404(models.Applicant, pk=pk)
+        if why := invites.refusal(applicant):
+            self.message_user(request, why, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:verifications_applicant_change", args=[pk]))
         if request.method != "POST":
             context = {
                 **self.admin_site.each_context(request),

@@ -76,12 +76,16 @@ def send_and_show(
 ) -> HttpResponse | None:
     """Send each applicant an invite and show the new links; None when none was sent.
 
-    A failed email is that applicant's error message; the others are still sent.
+    A failed email, or an applicant who may not be invited (a final decision), is that
+    applicant's error message; the others are still sent.
     """
     sent = []
     for applicant in applicants:
         try:
             _, url = invites.send_invite(applicant=applicant, sent_by=request.user, email=email)
+        except invites.InviteRefused as error:
+            model_admin.message_user(request, str(error), messages.ERROR)
+            continue
         except invites.EmailFailed as error:
             model_admin.message_user(
                 request,

@@ -12,13 +12,16 @@ class Command(BaseCommand):
         "Create applicants (and their Smile users) from a CSV with the columns "
         "first_name,last_name,email,phone,reference; print each connect link. "
         "Rows whose reference was imported before are skipped (a missing Smile user or "
-        "invite is made now)."
+        "invite is made now; with --send, an invite only printed before is emailed now)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV file, UTF-8, with a header row")
         parser.add_argument(
-            "--send", action="store_true", help="email each new applicant their invite"
+            "--send",
+            action="store_true",
+            help="email each new applicant their invite, and those imported before whose "
+            "invite was never emailed (their printed link then stops working)",
         )
 
     def handle(self, *args, file: str, send: bool, **options) -> None:
@@ -32,6 +35,7 @@ class Command(BaseCommand):
             result = import_row(line, row, send=send)
             counts[result.outcome] += 1
             counts["unsent"] += result.email_failed
+            counts["emailed"] += result.emailed
             # Printed (and flushed) row by row: links exist only here, never stored in clear,
             # so a failure further down must not take the ones already made with it.
             text = (
@@ -48,8 +52,11 @@ class Command(BaseCommand):
                 self.stdout.flush()
         summary = (
             f"{counts['created']} created, {counts['exists']} already "
-            f"imported, {counts['error']} rejected" + (" (invites emailed)" if send else "")
+            f"imported, {counts['error']} rejected"
         )
+        if send:
+            emailed = counts["emailed"]
+            summary += f" ({emailed or 'no'} invite{'' if emailed == 1 else 's'} emailed)"
         if counts["unsent"]:
             summary += f"; {counts['unsent']} invite(s) not emailed: import again to send them"
         self.stdout.write(summary)
