@@ -75,6 +75,8 @@ def refused(html: str, person: Applicant) -> bool:
 def test_the_send_invite_button_refuses_a_decided_applicant(client, sam, smile_sandbox):
     person = factories.applicant(status=Status.REJECTED)
     client.force_login(sam)
+    change = client.get(f"{LIST_URL}{person.pk}/change/").content.decode()
+    assert "Send link-connect invite" not in change  # no button to press, only the URL
     page = client.get(f"{LIST_URL}{person.pk}/send-invite/", follow=True)
     assert page.redirect_chain[-1][0] == f"{LIST_URL}{person.pk}/change/"
     assert refused(page.content.decode(), person)

@@ -201,6 +201,18 @@ def test_a_decision_the_status_does_not_allow_is_refused_readably(rita, sam):
         decide(person, rita, "request_info", "explain_gap")
 
 
+@pytest.mark.parametrize("status", [Status.APPROVED, Status.REJECTED])
+def test_a_decided_applicant_is_neither_reassigned_nor_unassigned(rita, victor, status):
+    person = factories.applicant(status=status, assigned_to=rita)
+    with pytest.raises(review.DecisionRefused, match="a final decision"):
+        review.assign(person, victor, by=victor)
+    with pytest.raises(review.DecisionRefused, match="a final decision"):
+        review.unassign(person, by=rita)
+    person.refresh_from_db()
+    assert person.assigned_to == rita
+    assert not AuditEntry.objects.exists()
+
+
 def test_next_in_my_queue_skips_applicants_i_added_or_invited(rita, victor):
     now = timezone.now()
     added = factories.applicant(

@@ -86,6 +86,7 @@ def assign(applicant: Applicant, reviewer: AbstractBaseUser, *, by: AbstractBase
     """
     if not reviewer.has_perm("verifications.decide_applicant"):
         raise DecisionRefused(f"{reviewer} is not a compliance reviewer.")
+    _refuse_if_final(applicant)
     supervisor = may_supervise(by)
     if by != reviewer and not supervisor:
         raise DecisionRefused("Only a supervisor assigns applicants to someone else.")
@@ -115,7 +116,18 @@ def assign(applicant: Applicant, reviewer: AbstractBaseUser, *, by: AbstractBase
     return applicant
 
 
+def _refuse_if_final(applicant: Applicant) -> None:
+    """The assignment of a decided applicant records who decided: it no longer moves."""
+    applicant.refresh_from_db(fields=["status"])
+    if applicant.is_final:
+        raise DecisionRefused(
+            f"{applicant} is {applicant.get_status_display().lower()}, a final decision: "
+            "their assignment no longer changes."
+        )
+
+
 def unassign(applicant: Applicant, *, by: AbstractBaseUser) -> None:
+    _refuse_if_final(applicant)
     holder, holder_name = _holder(applicant)
     if holder is None:
         raise DecisionRefused(f"{applicant} is not assigned to anyone.")
