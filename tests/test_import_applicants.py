@@ -64,6 +64,26 @@ def test_send_emails_each_new_applicant(csv_file, smile_sandbox):
     assert "2 created, 0 already imported, 2 rejected (2 invites emailed)" in out
 
 
+def test_by_records_who_imported_so_four_eyes_applies(csv_file, smile_sandbox, rita):
+    from verifications import review
+
+    run(csv_file, "--by", "rita")
+    george = Applicant.objects.get(external_reference="LOAN-1")
+    assert george.created_by == rita
+    assert set(Invite.objects.values_list("created_by", flat=True)) == {rita.pk}
+    Applicant.objects.filter(pk=george.pk).update(status="ready", assigned_to=rita)
+    with pytest.raises(review.DecisionRefused, match="four-eyes"):
+        review.decide(
+            george, reviewer=rita, outcome="approve", reason_code="verified", override_note="x"
+        )
+
+
+def test_by_an_unknown_user_imports_nothing(csv_file, smile_sandbox):
+    with pytest.raises(CommandError, match="No portal user 'nobody'; nothing was imported"):
+        run(csv_file, "--by", "nobody")
+    assert not Applicant.objects.exists()
+
+
 def connect_links(text: str) -> list[str]:
     return re.findall(r"http://127\.0\.0\.1:8000(/connect/[^/\s]+/)", text)
 

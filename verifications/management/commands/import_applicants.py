@@ -1,7 +1,9 @@
-"""`import_applicants FILE.csv [--send]`: columns first_name,last_name,email,phone,reference."""
+"""`import_applicants FILE.csv [--send] [--by USERNAME]`: columns
+first_name,last_name,email,phone,reference."""
 
 from collections import Counter
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from verifications.imports import BadFile, import_row, read_rows
@@ -23,8 +25,20 @@ class Command(BaseCommand):
             help="email each new applicant their invite, and those imported before whose "
             "invite was never emailed (their printed link then stops working)",
         )
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="the portal user importing: recorded as who added and invited the applicants, "
+            "so the four-eyes rule keeps them from approving these",
+        )
 
-    def handle(self, *args, file: str, send: bool, **options) -> None:
+    def handle(self, *args, file: str, send: bool, by: str | None = None, **options) -> None:
+        importer = None
+        if by:
+            try:
+                importer = get_user_model().objects.get_by_natural_key(by)
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"No portal user {by!r}; nothing was imported") from None
         try:
             with open(file, "rb") as binary:
                 rows = read_rows(binary.read())
@@ -32,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot import {file}: {error}; nothing was imported") from error
         counts: Counter[str] = Counter()
         for line, row in rows:
-            result = import_row(line, row, send=send)
+            result = import_row(line, row, send=send, created_by=importer)
             counts[result.outcome] += 1
             counts["unsent"] += result.email_failed
             counts["emailed"] += result.emailed
