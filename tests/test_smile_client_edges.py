@@ -168,6 +168,25 @@ def test_a_record_of_another_account_is_a_bad_response(client, crafted):
     assert error.value.request_id == "req-crafted-1"
 
 
+def test_a_record_of_another_smile_user_is_a_bad_response_naming_the_request(client, crafted):
+    other = contribution(2)
+    other["metadata"]["userId"] = "sandbox-" + "8" * 32
+    crafted.script(page([contribution(1), other], request_id="req-other-user"))
+    with pytest.raises(SmileBadResponse, match="belongs to Smile user sandbox-8") as error:
+        list(client.iter_records(Kind.CONTRIBUTIONS, source_id=ACCOUNT_ID, user_id=USER_ID))
+    assert error.value.request_id == "req-other-user"
+    assert "requestId req-other-user" in str(error.value)
+
+
+def test_an_account_of_another_smile_user_is_a_bad_response_naming_the_request(client, crafted):
+    stranger = "sandbox-" + "7" * 32
+    account = {"id": ACCOUNT_ID, "userId": stranger, "providerId": "sss_ph"}
+    crafted.script(Reply(envelope(account, request_id="req-other-account")))
+    with pytest.raises(SmileBadResponse, match=f"belongs to user {stranger}") as error:
+        client.get_account(ACCOUNT_ID, user_id=USER_ID)
+    assert error.value.request_id == "req-other-account"
+
+
 # --- Paging ----------------------------------------------------------------------------------
 
 

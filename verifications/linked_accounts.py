@@ -31,7 +31,7 @@ def refresh_linked_account(
     revoked account and its data); without it, a missing account is an error.
     """
     try:
-        remote = client.get_account(smile_account_id)
+        remote = client.get_account(smile_account_id, user_id=applicant.smile_user.smile_id)
     except SmileNotFound:
         if not gone_status:
             raise
@@ -39,12 +39,6 @@ def refresh_linked_account(
         updated.update(connection_status=gone_status, updated_at=timezone.now())
         return updated.first()
 
-    smile_user = applicant.smile_user
-    if remote.user_id != smile_user.smile_id:
-        raise SmileBadResponse(
-            f"Smile account {remote.id} belongs to user {remote.user_id}, "
-            f"not to this applicant's {smile_user.smile_id}"
-        )
     values = {
         "provider_id": remote.provider_id,
         "connection_status": remote.connection_status or LinkedAccount.ConnectionStatus.PENDING,

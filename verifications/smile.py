@@ -156,11 +156,20 @@ class SmileClient:
 
     # Accounts and providers
 
-    def get_account(self, account_id: str) -> Account:
+    def get_account(self, account_id: str, *, user_id: str | None = None) -> Account:
+        """The account; with `user_id`, a SmileBadResponse (with Smile's requestId) if it
+        belongs to another user."""
         account_id = _argument(smile_values.account_id, account_id, "account id")
         data, request_id = self._request("GET", f"/accounts/{_path(account_id)}")
         with parsing("account", request_id):
-            return smile_objects.account(data)
+            account = smile_objects.account(data)
+        if user_id is not None and account.user_id != user_id:
+            raise SmileBadResponse(
+                f"Smile account {account.id} belongs to user {account.user_id}, "
+                f"not to this applicant's {user_id}",
+                request_id=request_id,
+            )
+        return account
 
     def list_accounts(self, user_id: str) -> Iterator[Account]:
         user_id = _argument(smile_values.user_id, user_id, "user id")
@@ -176,8 +185,11 @@ class SmileClient:
 
     # Data records
 
-    def iter_records(self, kind: Kind, *, source_id: str) -> Iterator[Record]:
-        """Every record of one kind for an account, across all pages, parsed strictly."""
+    def iter_records(
+        self, kind: Kind, *, source_id: str, user_id: str | None = None
+    ) -> Iterator[Record]:
+        """Every record of one kind for an account, across all pages, parsed strictly; with
+        `user_id`, a record of another Smile user is a SmileBadResponse."""
         source_id = _argument(smile_values.account_id, source_id, "account id")
         for page in self._pages(kind.path, {"sourceId": source_id}):
             for item in page.items:
@@ -187,6 +199,12 @@ class SmileClient:
                     raise SmileBadResponse(
                         f"{kind.value.lower()} record {record.smile_id} belongs to source "
                         f"{record.source_id}, not the requested {source_id}",
+                        request_id=page.request_id,
+                    )
+                if user_id is not None and record.user_id and record.user_id != user_id:
+                    raise SmileBadResponse(
+                        f"{kind.value.lower()} record {record.smile_id} belongs to Smile user "
+                        f"{record.user_id}, not this applicant's {user_id}",
                         request_id=page.request_id,
                     )
                 yield record

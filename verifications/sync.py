@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from verifications import review
 from verifications.models import LinkedAccount, SyncRun, WebhookEvent
-from verifications.smile import SmileBadResponse, SmileClient, SmileError
+from verifications.smile import SmileClient, SmileError
 from verifications.smile_records import MODELS, Kind, Record
 
 logger = logging.getLogger(__name__)
@@ -139,12 +139,7 @@ class SyncConflict(Exception):
 def _fetch(client: SmileClient, account: LinkedAccount, kind: Kind) -> dict[str, Record]:
     smile_user_id = account.applicant.smile_user.smile_id
     records: dict[str, Record] = {}
-    for record in client.iter_records(kind, source_id=account.smile_id):
-        if record.user_id and record.user_id != smile_user_id:
-            raise SmileBadResponse(
-                f"{kind.value.lower()} record {record.smile_id} belongs to Smile user "
-                f"{record.user_id}, not this applicant's {smile_user_id}"
-            )
+    for record in client.iter_records(kind, source_id=account.smile_id, user_id=smile_user_id):
         if record.smile_id in records:
             # Pages that repeat an id must not crash the sync: the later copy wins.
             logger.warning(
