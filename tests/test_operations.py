@@ -157,11 +157,15 @@ def test_refresh_data_now_syncs_every_connected_account_and_shows_the_outcome(
     client.force_login(rita)
     url = f"/admin/verifications/applicant/{account.applicant.pk}/"
     response = client.post(url + "refresh/", follow=True)
-    assert "Refreshing 1 account(s)" in response.content.decode()
+    html = response.content.decode()
+    assert "Refreshing 1 account(s): queued for a worker" in html
+    # Until a worker starts it, the page says the refresh is waiting (and for whom).
+    assert 'id="waiting-refresh"' in html and "Refresh requested by rita" in html
     run_queued_tasks()
     run = SyncRun.objects.get()
     assert (run.trigger, run.status, run.requested_by) == ("manual", "succeeded", rita)
     page = client.get(url + "change/").content.decode()
+    assert 'id="waiting-refresh"' not in page
     assert 'id="sync-runs"' in page
     assert f"contributions: {run.counts['CONTRIBUTIONS']['created']} new" in page
 

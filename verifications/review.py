@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from verifications import audit, history, invites
 from verifications.identity_match import FieldComparison, Verdict, compare_identity
-from verifications.models import Applicant, Decision, Identity, SyncRun, TransitionNotAllowed
+from verifications.models import (
+    Applicant,
+    AuditEntry,
+    Decision,
+    Identity,
+    SyncRun,
+    TransitionNotAllowed,
+)
 from verifications.smile_records import Kind
 
 Status = Applicant.Status
@@ -426,3 +433,23 @@ def queue_filter_flag(flag: str) -> Q:
     if flag == "none":
         return Q(**{field: False for field in FLAG_FIELDS})
     return Q(**{flag: True})
+
+
+def waiting_refresh(applicant: Applicant) -> AuditEntry | None:
+    """The latest "Refresh data now" that no sync has started since: queued, no worker yet.
+
+    The sync run is written when a worker starts the task, so until then only the audit
+    entry of the request shows that something is on its way (or that no worker is running).
+    """
+    asked = (
+        AuditEntry.objects.filter(applicant=applicant, action=AuditEntry.Action.DATA_REFRESH)
+        .select_related("actor")
+        .order_by("-at")
+        .first()
+    )
+    if asked is None:
+        return None
+    started = SyncRun.objects.filter(
+        account__applicant=applicant, trigger=SyncRun.Trigger.MANUAL, started_at__gte=asked.at
+    )
+    return None if started.exists() else asked

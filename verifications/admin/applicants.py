@@ -316,7 +316,8 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
         if accounts:
             self.message_user(
                 request,
-                f"Refreshing {len(accounts)} account(s); the syncs appear below as they run.",
+                f"Refreshing {len(accounts)} account(s): queued for a worker; reload this "
+                "page to follow the syncs below.",
                 messages.SUCCESS,
             )
         else:
@@ -341,6 +342,8 @@ class ApplicantAdmin(ReviewQueueMixin, admin.ModelAdmin):
         applicant = self.get_object(request, object_id)
         if applicant is not None and self.has_view_permission(request, applicant):
             extra_context.update(self.review_context(request, applicant))
+            if extra_context["can_refresh"]:
+                extra_context["waiting_refresh"] = review.waiting_refresh(applicant)
         return super().change_view(request, object_id, form_url, extra_context)
 
     # The flags are derived from Smile's data (an identity mismatch, a gap): shown and
