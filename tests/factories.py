@@ -15,6 +15,7 @@ from verifications.models import (
     Invite,
     LinkedAccount,
     SmileUser,
+    SyncRun,
 )
 
 _numbers = itertools.count(1)
@@ -75,4 +76,12 @@ def employment(account: LinkedAccount, start: datetime.date, end=None, **fields)
         employer=fields.pop("employer", "ABC Corporation"),
         raw=fields.pop("raw", {}),
         **fields,
+    )
+
+
+def failed_sync(account: LinkedAccount, error: str, **fields) -> SyncRun:
+    """A finished sync run that failed, by default of contributions from a webhook."""
+    defaults = {"kinds": ["CONTRIBUTIONS"], "trigger": "webhook", "finished_at": timezone.now()}
+    return SyncRun.objects.create(
+        account=account, status="failed", error=error, **{**defaults, **fields}
     )

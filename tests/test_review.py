@@ -461,14 +461,7 @@ def test_data_completeness_per_kind(settings):
     states = {row["label"]: row["state"] for row in review.completeness_rows(person)}
     assert states == {"Identity": "stale", "Employment": "synced", "Contributions": "pending"}
 
-    SyncRun.objects.create(
-        account=account,
-        kinds=["CONTRIBUTIONS"],
-        trigger="manual",
-        status="failed",
-        error="boom",
-        finished_at=timezone.now(),
-    )
+    factories.failed_sync(account, "boom", trigger="manual")
     review.refresh_review_state(person)
     person.refresh_from_db()
     assert {row["label"]: row["state"] for row in review.completeness_rows(person)}[

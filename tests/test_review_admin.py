@@ -132,17 +132,9 @@ def test_staff_see_no_smile_data_and_no_decision_form(client, sam, person):
 @pytest.fixture
 def flagged_with_a_failed_sync(person):
     """Smile's data disagrees with what the person stated; their last sync failed."""
-    from verifications.models import SyncRun
 
     account = factories.linked_account(person)
-    SyncRun.objects.create(
-        account=account,
-        kinds=["CONTRIBUTIONS"],
-        trigger="webhook",
-        status="failed",
-        error="malformed contributions record: '1,375' is not an amount",
-        finished_at=timezone.now(),
-    )
+    factories.failed_sync(account, "malformed contributions record: '1,375' is not an amount")
     Applicant.objects.filter(pk=person.pk).update(flag_identity_mismatch=True)
     return person
 

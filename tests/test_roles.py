@@ -121,21 +121,13 @@ ADMIN_PAGE_CONTENT = {
 
 @pytest.mark.parametrize("username", ["admin", "staff", "reviewer", "officer", "supervisor"])
 def test_each_demo_user_sees_on_a_page_only_what_the_role_allows(client, username):
-    from django.utils import timezone
 
     from tests import factories
-    from verifications.models import Applicant, SyncRun
+    from verifications.models import Applicant
 
     call_command("seed_demo", password="demo-pass-123", force=True, stdout=StringIO())
     person = Applicant.objects.order_by("pk").first()
-    SyncRun.objects.create(
-        account=factories.linked_account(person),
-        kinds=["CONTRIBUTIONS"],
-        trigger="webhook",
-        status="failed",
-        error="SERVER_ERROR from Smile",
-        finished_at=timezone.now(),
-    )
+    factories.failed_sync(factories.linked_account(person), "SERVER_ERROR from Smile")
     Applicant.objects.filter(pk=person.pk).update(flag_identity_mismatch=True)
     assert client.login(username=username, password="demo-pass-123")
     for (page, text), allowed in ADMIN_PAGE_CONTENT.items():
