@@ -32,9 +32,6 @@ logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 
-# `Applicant.is_final` as a filter: the statuses nothing follows.
-FINAL_STATUSES = [status for status, after in Applicant.TRANSITIONS.items() if not after]
-
 
 class EmailFailed(Exception):
     """The invite email could not be handed to the mail server; nothing was changed."""
@@ -212,7 +209,7 @@ def send_reminders(now: datetime.datetime | None = None) -> int:
         Invite.objects.select_related("applicant")
         .exclude(
             # Decided applicants' invites are revoked; this also covers ones decided before that.
-            applicant__status__in=FINAL_STATUSES
+            applicant__status__in=Applicant.FINAL_STATUSES
         )
         .filter(
             sent_at__lte=now - datetime.timedelta(days=settings.INVITE_REMINDER_DAYS),

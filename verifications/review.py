@@ -24,6 +24,7 @@ from verifications.models import (
     AuditEntry,
     Decision,
     Identity,
+    LinkedAccount,
     SyncRun,
     TransitionNotAllowed,
 )
@@ -386,18 +387,21 @@ def _completeness(applicant: Applicant) -> dict[str, dict[str, str]]:
     else covers the kind: Smile deletes it, its sync can no longer fail or be fresh.
     """
     latest: dict[str, dict[int, SyncRun]] = {kind.value: {} for kind in COMPLETENESS_KINDS}
-    gone: set[int] = set()
-    for account in applicant.linked_accounts.only("pk", "connection_status"):
-        if account.connection_status == account.ConnectionStatus.DISCONNECTED:
-            gone.add(account.pk)
-        runs = account.sync_runs.exclude(status=SyncRun.Status.RUNNING).only(
-            "kinds", "status", "started_at", "finished_at", "account_id"
-        )
-        # A full sync covers every kind, so the latest few runs find each kind's latest.
-        for run in runs.order_by("-started_at", "-pk")[:50]:
-            for kind in run.kinds:
-                if kind in latest:
-                    latest[kind].setdefault(account.pk, run)
+    gone = set(
+        applicant.linked_accounts.filter(
+            connection_status=LinkedAccount.ConnectionStatus.DISCONNECTED
+        ).values_list("pk", flat=True)
+    )
+    runs = (
+        SyncRun.objects.filter(account__applicant=applicant)
+        .exclude(status=SyncRun.Status.RUNNING)
+        .only("kinds", "status", "started_at", "finished_at", "account_id")
+    )
+    # A full sync covers every kind, so the latest few runs find each account's latest.
+    for run in runs.order_by("-started_at", "-pk")[:200]:
+        for kind in run.kinds:
+            if kind in latest:
+                latest[kind].setdefault(run.account_id, run)
     state: dict[str, dict[str, str]] = {}
     for kind, by_account in latest.items():
         live = [run for pk, run in by_account.items() if pk not in gone]

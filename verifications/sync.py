@@ -39,12 +39,15 @@ def kinds_from_datapoints(datapoints: Iterable[str]) -> list[Kind]:
     return [kind for kind in ALL_KINDS if kind.value in wanted]
 
 
+def _kinds_synced(account: LinkedAccount, **filters) -> set[str]:
+    """The kinds that successful syncs of the account (narrowed by `filters`) committed."""
+    runs = SyncRun.objects.filter(account=account, status=SyncRun.Status.SUCCEEDED, **filters)
+    return {kind for kinds in runs.values_list("kinds", flat=True) for kind in kinds}
+
+
 def kinds_never_synced(account: LinkedAccount) -> list[Kind]:
     """The kinds no successful sync of the account has pulled yet."""
-    done: set[str] = set()
-    runs = SyncRun.objects.filter(account=account, status=SyncRun.Status.SUCCEEDED)
-    for kinds in runs.values_list("kinds", flat=True):
-        done.update(kinds)
+    done = _kinds_synced(account)
     return [kind for kind in ALL_KINDS if kind.value not in done]
 
 
@@ -80,7 +83,7 @@ def sync_account(
             # old values until the next refresh. Assumed: started later means fetched later,
             # which holds but for a sync that is slow on its first kinds; the next event or
             # refresh then catches up.
-            superseded = _kinds_written_since(account, run)
+            superseded = _kinds_synced(account, started_at__gt=run.started_at)
             counts = {
                 kind.value: (
                     {"created": 0, "updated": 0, "unchanged": 0, "superseded": len(records)}
@@ -111,14 +114,6 @@ def sync_account(
     logger.info("synced account %s: %s", account.smile_id, run.counts)
     review.refresh_review_state(account.applicant)
     return run
-
-
-def _kinds_written_since(account: LinkedAccount, run: SyncRun) -> set[str]:
-    """The kinds that syncs of the account started after `run` have already committed."""
-    later = SyncRun.objects.filter(
-        account=account, status=SyncRun.Status.SUCCEEDED, started_at__gt=run.started_at
-    )
-    return {kind for kinds in later.values_list("kinds", flat=True) for kind in kinds}
 
 
 def _record_failure(run: SyncRun, account: LinkedAccount, message: str) -> None:

@@ -110,13 +110,9 @@ def parse_event(body: bytes) -> dict[str, Any]:
         raise InvalidEvent("the event type is not a string")
     # Values that could not be stored would fail the insert with a 500, which Smile answers
     # by resending the same event twice and then dropping it: refuse them plainly instead.
-    for name, limit in (
-        ("id", _column_length("smile_event_id")),
-        ("type", _column_length("event_type")),
-    ):
-        if len(event[name]) > limit:
+    for name, column in (("id", "smile_event_id"), ("type", "event_type")):
+        if len(event[name]) > (limit := _column_length(column)):
             raise InvalidEvent(f"the event {name} is longer than {limit} characters")
-    for name in ("id", "type"):
         if "\x00" in event[name]:
             raise InvalidEvent(f"the event {name} contains a NUL character")
     if not isinstance(event["data"], dict):

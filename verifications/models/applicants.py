@@ -138,10 +138,13 @@ class Applicant(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    # Approved and rejected: the statuses nothing follows (`is_final`, as a filter).
+    FINAL_STATUSES = tuple(status for status, after in TRANSITIONS.items() if not after)
+
     @property
     def is_final(self) -> bool:
         """Approved or rejected: no status follows, and what was stated no longer changes."""
-        return not self.TRANSITIONS[self.status]
+        return self.status in self.FINAL_STATUSES
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]
@@ -258,10 +261,10 @@ class Invite(models.Model):
     def unusable_reason(self, now: datetime.datetime | None = None) -> str:
         """Why the link no longer works ("revoked", "expired" or "used"); "" while it works.
 
-        A link is a bearer credential for the applicant's Smile user (each load mints a user
-        token), so it works only before `expires_at`, whatever happened with it. Connecting
-        does not end it: an applicant who closed the widget may come back to add another
-        account until then. DONE ends it early, after DONE_GRACE.
+        A link is a bearer credential for the applicant's Smile user (the page it opens asks
+        for a user token), so it works only before `expires_at`, whatever happened with it.
+        Connecting does not end it: an applicant who closed the widget may come back to add
+        another account until then. DONE ends it early, after DONE_GRACE.
         """
         now = now or timezone.now()
         if self.revoked_at:
